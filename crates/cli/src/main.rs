@@ -1,0 +1,264 @@
+//! `gram-admin`: the headless command line over gram-admin-core.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use gram_admin_core::preview::{preview, PreviewFile};
+use gram_admin_core::{export, render, Bundle, HooksKey, MarketplaceSpec, OrgConfig, Platform};
+use serde::Serialize;
+
+/// Render, preview and export Gram's observability plugin for Claude Code, Cursor and Codex,
+/// and the org's plugin marketplace.
+#[derive(Debug, Parser)]
+#[command(name = "gram-admin", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the observability plugin for one agent into a new directory (flat layout).
+    Render(RenderArgs),
+    /// Write the observability plugin for one agent as a flat ZIP (mode 0600, atomic).
+    Export(RenderArgs),
+    /// Print the plugin's files, hooks/hooks.json first, with the key masked.
+    Preview(PreviewArgs),
+    /// Work with the plugin marketplace repository.
+    #[command(subcommand)]
+    Marketplace(MarketplaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MarketplaceCommand {
+    /// Write the marketplace repository (all agents' plugins, observability first) into a new directory.
+    Render(MarketplaceArgs),
+}
+
+#[derive(Debug, Args)]
+struct OrgArgs {
+    /// Your Gram organisation's name, e.g. "Acme Corp" (its slug names the plugins).
+    #[arg(long, value_name = "NAME")]
+    org: String,
+    /// Slug of the Gram project that receives the hook events.
+    #[arg(long, value_name = "SLUG")]
+    project: String,
+    /// Gram's base URL, e.g. https://app.getgram.ai
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// Contact email shown as the plugin author and marketplace owner.
+    #[arg(long, value_name = "EMAIL")]
+    email: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct KeyArgs {
+    /// File whose first line is the hooks-scoped Gram API key (keeps it out of argv and shell history).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Use an obviously fake key (gram_local_000…), e.g. to review the plugin before minting a key.
+    #[arg(long)]
+    placeholder_key: bool,
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// The agent to render for.
+    #[arg(long, value_name = "PLATFORM", value_parser = ["claude", "cursor", "codex"])]
+    platform: String,
+    #[command(flatten)]
+    org: OrgArgs,
+    /// Where to write: a new (or empty) directory for `render`, a .zip file for `export`.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct PreviewArgs {
+    /// The agent to render for.
+    #[arg(long, value_name = "PLATFORM", value_parser = ["claude", "cursor", "codex"])]
+    platform: String,
+    #[command(flatten)]
+    org: OrgArgs,
+    /// Print the files as JSON (path, mode, size, text) instead of a tree.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct MarketplaceArgs {
+    #[command(flatten)]
+    org: OrgArgs,
+    /// JSON file listing the feature plugins: {"plugins": [{"name", "slug", "description", "servers": [...]}]} (see README).
+    #[arg(long, value_name = "PLUGINS.json")]
+    plugins: Option<PathBuf>,
+    /// Marketplace name (default: <org slug>-gram).
+    #[arg(long, value_name = "NAME")]
+    marketplace_name: Option<String>,
+    /// GitHub repository (owner/repo) the marketplace is published to, for the README's install commands.
+    #[arg(long, value_name = "OWNER/REPO")]
+    repository: Option<String>,
+    /// A new (or empty) directory to write into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = std::io::stderr().lock();
+            for line in format!("{err:#}").lines() {
+                let _ = writeln!(stderr, "error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Render(args) => {
+            let (bundle, _) = render_plugin(&args.platform, &args.org)?;
+            export::write_dir(&bundle, &args.out)?;
+            report(&args.out, &bundle, args.json)
+        }
+        Command::Export(args) => {
+            let (bundle, _) = render_plugin(&args.platform, &args.org)?;
+            export::write_zip(&bundle, &args.out)?;
+            report(&args.out, &bundle, args.json)
+        }
+        Command::Preview(args) => {
+            let (bundle, key) = render_plugin(&args.platform, &args.org)?;
+            let files = preview(&bundle, &key);
+            if args.json {
+                print_json(&files)
+            } else {
+                print_preview(&files)
+            }
+        }
+        Command::Marketplace(MarketplaceCommand::Render(args)) => {
+            let mut spec = match &args.plugins {
+                Some(path) => read_plugins(path)?,
+                None => MarketplaceSpec::default(),
+            };
+            if args.repository.is_some() {
+                spec.repository.clone_from(&args.repository);
+            }
+            let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
+            let key = read_key(&args.org.key)?;
+            let bundle = render::marketplace(&org, &key, &spec)?;
+            export::write_dir(&bundle, &args.out)?;
+            report(&args.out, &bundle, args.json)
+        }
+    }
+}
+
+fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
+    OrgConfig {
+        org_name: args.org.clone(),
+        org_email: args.email.clone(),
+        server_url: args.server.clone(),
+        project_slug: args.project.clone(),
+        marketplace_name,
+    }
+}
+
+fn render_plugin(platform: &str, args: &OrgArgs) -> Result<(Bundle, HooksKey)> {
+    let platform: Platform = platform.parse()?;
+    let org = org_config(args, None).validate()?;
+    let key = read_key(&args.key)?;
+    let bundle = render::observability_plugin(&org, &key, platform)?;
+    Ok((bundle, key))
+}
+
+fn read_key(args: &KeyArgs) -> Result<HooksKey> {
+    match &args.key_file {
+        None => Ok(HooksKey::placeholder()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("Could not read the key file {}", path.display()))?;
+            let first = text.lines().next().unwrap_or_default();
+            HooksKey::parse(first).with_context(|| format!("The first line of {} is not a usable key", path.display()))
+        }
+    }
+}
+
+fn read_plugins(path: &Path) -> Result<MarketplaceSpec> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("Could not read the plugins file {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid plugins file (expected {{\"plugins\": [{{\"name\", \"slug\", \"description\", \"servers\"}}]}}, see README)",
+            path.display()
+        )
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct Written<'a> {
+    out: &'a Path,
+    files: Vec<WrittenFile<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct WrittenFile<'a> {
+    path: &'a str,
+    mode: String,
+    size: usize,
+}
+
+fn report(out: &Path, bundle: &Bundle, json: bool) -> Result<()> {
+    if json {
+        return print_json(&Written {
+            out,
+            files: bundle
+                .files()
+                .map(|f| WrittenFile {
+                    path: &f.path,
+                    mode: format!("{:o}", f.mode.unix()),
+                    size: f.contents.len(),
+                })
+                .collect(),
+        });
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Wrote {} files ({} bytes) to {}", bundle.len(), bundle.total_bytes(), out.display())?;
+    Ok(())
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+fn print_preview(files: &[PreviewFile]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Files:")?;
+    let mut by_path: Vec<&PreviewFile> = files.iter().collect();
+    by_path.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in by_path {
+        writeln!(stdout, "  {:o}  {:>6}  {}", f.mode.unix(), f.size, f.path)?;
+    }
+    for f in files {
+        writeln!(stdout, "\n==> {} <==", f.path)?;
+        match &f.text {
+            Some(text) => write!(stdout, "{text}")?,
+            None => writeln!(stdout, "(binary, {} bytes)", f.size)?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Support for the real-agent conformance suite (see tests/).
