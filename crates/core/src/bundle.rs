@@ -67,9 +67,12 @@ impl Bundle {
             return Err(Problem::new("path", format!("Two generated files would both be written to {path:?}: rename one of the plugins.")));
         }
         // A file and a directory of the same name cannot both exist on disk.
+        // The map is sorted, so files below `path/` would come right after that key; and a
+        // file at any ancestor of `path` would have that ancestor's exact name.
         let as_dir = format!("{path}/");
-        let clashes = self.files.keys().any(|p| p.starts_with(&as_dir) || path.starts_with(&format!("{p}/")));
-        if clashes {
+        let has_children = self.files.range(as_dir.clone()..).next().is_some_and(|(p, _)| p.starts_with(&as_dir));
+        let has_file_ancestor = path.match_indices('/').any(|(i, _)| self.files.contains_key(&path[..i]));
+        if has_children || has_file_ancestor {
             return Err(Problem::new("path", format!("{path:?} would be both a file and a folder: rename one of the plugins.")));
         }
         self.files.insert(path.clone(), BundleFile { path, contents: contents.into(), mode });

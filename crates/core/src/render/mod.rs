@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use feature::{FeaturePlugin, FeatureServer, ServerEnv};
-pub use hook_script::{hook_script, HOOK_SCRIPT_PATH};
+pub use hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH};
 pub use markdown::escape_table_cell;
 pub use marketplace::{marketplace, MarketplaceSpec, CLAUDE_MARKETPLACE, CODEX_MARKETPLACE, CURSOR_MARKETPLACE};
 pub use observability::observability_plugin;

@@ -7,13 +7,15 @@ use crate::error::Result;
 use crate::key::HooksKey;
 use crate::org::Org;
 
-use super::hook_script::{hook_script, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS};
+use super::hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS};
 use super::{content_version, json_file, Platform, HOOKS_JSON_PATH};
 
-/// Renders the observability plugin for `platform`: manifest, hooks file, hook script.
+/// Renders the observability plugin for `platform`: manifest, hooks file, hook script and
+/// the curl config that holds its endpoint and key.
 pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
     let mut bundle = Bundle::new();
-    bundle.insert(HOOK_SCRIPT_PATH, hook_script(org, key, platform), FileMode::Executable)?;
+    bundle.insert(HOOK_SCRIPT_PATH, hook_script(platform), FileMode::Executable)?;
+    bundle.insert(HOOK_CONFIG_PATH, curl_config(org, key, platform), FileMode::Regular)?;
     bundle.insert(HOOKS_JSON_PATH, json_file(&hooks_json(platform)), FileMode::Regular)?;
     let version = content_version(&bundle);
     bundle.insert(platform.manifest_path(), json_file(&manifest(org, platform, &version)), FileMode::Regular)?;
@@ -22,13 +24,13 @@ pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Re
 
 /// The command an agent runs for `event`. It names only the plugin root variable and the
 /// event: the Gram URL stays out of it (Cursor drops hook files whose commands hold a URL),
-/// and `bash` runs the script even where the executable bit was lost.
+/// and `sh` runs the script even where the executable bit was lost.
 pub fn hook_command(platform: Platform, event: &str) -> String {
     let root = match platform {
         Platform::Claude | Platform::Codex => "${CLAUDE_PLUGIN_ROOT}",
         Platform::Cursor => "${CURSOR_PLUGIN_ROOT}",
     };
-    format!("bash \"{root}/{HOOK_SCRIPT_PATH}\" {event}")
+    format!("sh \"{root}/{HOOK_SCRIPT_PATH}\" {event}")
 }
 
 fn hooks_json(platform: Platform) -> Value {

@@ -125,8 +125,8 @@ fn feature_plugins_never_send_a_gram_key_to_another_host() {
     let mcp: serde_json::Value = serde_json::from_slice(&bundle.get("payments/.mcp.json").expect("mcp").contents).expect("json");
     assert_eq!(mcp["mcpServers"]["ledger"]["headers"]["Authorization"], "Bearer ${GRAM_KEY}");
     assert!(mcp["mcpServers"]["stripe"]["headers"].get("Authorization").is_none());
-    let text = bundle.files().filter(|f| !f.path.ends_with(".sh")).map(|f| String::from_utf8_lossy(&f.contents).into_owned()).collect::<String>();
-    assert!(!text.contains(crate::support::KEY), "the hooks key may only be in hook scripts");
+    let text = bundle.files().filter(|f| !f.path.ends_with("gram-hook.curlrc")).map(|f| String::from_utf8_lossy(&f.contents).into_owned()).collect::<String>();
+    assert!(!text.contains(crate::support::KEY), "the hooks key may only be in the hook's curl config");
 
     let mut hostile = spec();
     hostile.plugins[0].servers[1].public = false;

@@ -11,8 +11,8 @@ use serde_json::json;
 use crate::support::{key, org_config, plugin, run_hook, unpack, KEY};
 
 /// Longest the agent may wait on a decision event when Gram does not answer: the script's own
-/// bound plus bash and curl start-up on a loaded 2-core machine.
-const DECISION_BOUND: Duration = Duration::from_millis(hook_script::DECISION_MAX_SECONDS as u64 * 1000 + 1500);
+/// bound plus sh and curl start-up on a loaded 2-core machine — the 2 s the product promises.
+const DECISION_BOUND: Duration = Duration::from_millis(hook_script::DECISION_MAX_MS as u64 + 500);
 /// Fire-and-forget events must return without waiting for the network at all.
 const BACKGROUND_BOUND: Duration = Duration::from_millis(1000);
 const DELIVERY: Duration = Duration::from_secs(10);
@@ -144,7 +144,9 @@ fn the_key_never_appears_in_any_process_argv_or_environment() {
     }
 }
 
-fn assert_fails_open(server: &str, what: &str) {
+/// Returns the plugin's folder: background deliveries still read its curl config after the
+/// hook has exited, so callers keep it until they have counted them.
+fn assert_fails_open(server: &str, what: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tmp");
     unpack(&plugin(server, Platform::Claude), tmp.path());
     for (event, bound) in [("PreToolUse", DECISION_BOUND), ("UserPromptSubmit", DECISION_BOUND), ("Stop", BACKGROUND_BOUND), ("SessionEnd", BACKGROUND_BOUND)] {
@@ -153,27 +155,32 @@ fn assert_fails_open(server: &str, what: &str) {
         assert!(run.output.stdout.is_empty(), "{what}: {event} printed {:?}", String::from_utf8_lossy(&run.output.stdout));
         assert!(run.elapsed < bound, "{what}: {event} took {:?}, bound {bound:?}", run.elapsed);
     }
+    tmp
 }
 
 #[test]
 fn fails_open_when_gram_is_down() {
-    assert_fails_open(&closed_port(), "nothing listening");
+    let _plugin = assert_fails_open(&closed_port(), "nothing listening");
 }
 
 #[test]
 fn fails_open_when_gram_accepts_and_never_answers() {
     let hung = HungServer::start();
-    assert_fails_open(&hung.url(), "hung server");
-    assert!(hung.accepted() >= 2, "the hook did connect");
+    let _plugin = assert_fails_open(&hung.url(), "hung server");
+    let deadline = std::time::Instant::now() + DELIVERY;
+    while hung.accepted() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(hung.accepted(), 4, "every event did connect");
 }
 
 #[test]
 fn fails_open_when_gram_answers_errors_or_garbage() {
     let gram = GramStandIn::start();
     gram.answer_with(|_| Answer::error(500, "unexpected", "boom"));
-    assert_fails_open(&gram.url(), "500");
+    let _first = assert_fails_open(&gram.url(), "500");
     gram.answer_with(|_| Answer::error(401, "unauthorized", "key revoked"));
-    assert_fails_open(&gram.url(), "401");
+    let _second = assert_fails_open(&gram.url(), "401");
     assert_eq!(gram.wait_for(8, DELIVERY).len(), 8, "every event was still sent");
 }
 
@@ -181,12 +188,12 @@ fn fails_open_when_gram_answers_errors_or_garbage() {
 fn fails_open_when_curl_is_missing() {
     let tmp = tempfile::tempdir().expect("tmp");
     unpack(&plugin("http://127.0.0.1:9", Platform::Claude), tmp.path());
-    // A PATH with bash but no curl.
+    // A PATH with sh but no curl.
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).expect("mkdir");
-    let bash = which("bash");
-    std::os::unix::fs::symlink(&bash, bin.join("bash")).expect("symlink");
-    let out = std::process::Command::new(&bash)
+    let sh = which("sh");
+    std::os::unix::fs::symlink(&sh, bin.join("sh")).expect("symlink");
+    let out = std::process::Command::new(&sh)
         .arg(tmp.path().join("hooks/gram-hook.sh"))
         .arg("PreToolUse")
         .env("PATH", &bin)
@@ -205,7 +212,7 @@ fn which(program: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn scripts_are_bash_n_clean_for_every_platform() {
+fn scripts_parse_in_sh_and_bash_for_every_platform() {
     let tmp = tempfile::tempdir().expect("tmp");
     for platform in Platform::ALL {
         let dir = tmp.path().join(platform.id());
@@ -214,7 +221,10 @@ fn scripts_are_bash_n_clean_for_every_platform() {
     }
 }
 
+/// The script is POSIX sh (run by `sh`), and also clean for bash, which some agents use.
 pub fn assert_bash_n(script: &Path) {
-    let out = std::process::Command::new("bash").arg("-n").arg(script).output().expect("bash -n");
-    assert!(out.status.success(), "bash -n {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+    for shell in ["sh", "bash"] {
+        let out = std::process::Command::new(shell).arg("-n").arg(script).output().expect("-n");
+        assert!(out.status.success(), "{shell} -n {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+    }
 }

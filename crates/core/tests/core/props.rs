@@ -70,8 +70,10 @@ fn check_bundle(bundle: &gram_admin_core::Bundle) {
         }
         if file.path.ends_with(".sh") {
             let script = String::from_utf8(file.contents.clone()).expect("utf-8 script");
-            let out = std::process::Command::new("bash").arg("-n").arg("-c").arg(&script).output().expect("bash");
-            assert!(out.status.success(), "bash -n: {}", String::from_utf8_lossy(&out.stderr));
+            for shell in ["sh", "bash"] {
+                let out = std::process::Command::new(shell).arg("-n").arg("-c").arg(&script).output().expect("-n");
+                assert!(out.status.success(), "{shell} -n: {}", String::from_utf8_lossy(&out.stderr));
+            }
         }
         if file.path == "README.md" {
             check_tables(std::str::from_utf8(&file.contents).expect("utf-8 README"));

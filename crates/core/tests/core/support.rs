@@ -81,10 +81,10 @@ pub struct HookRun {
     pub elapsed: Duration,
 }
 
-/// Runs `bash <dir>/hooks/gram-hook.sh <event>` with `stdin`, as an agent would.
+/// Runs `sh <dir>/hooks/gram-hook.sh <event>` with `stdin`, as the plugin's hooks.json does.
 pub fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
     let start = Instant::now();
-    let mut child = Command::new("bash")
+    let mut child = Command::new("sh")
         .arg(dir.join("hooks/gram-hook.sh"))
         .arg(event)
         .current_dir(dir)
@@ -92,7 +92,7 @@ pub fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn bash");
+        .expect("spawn sh");
     child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
     let output = child.wait_with_output().expect("wait");
     HookRun { output, elapsed: start.elapsed() }
