@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs everything gram-admin needs on a Debian/Ubuntu machine. Idempotent: whatever is
+# already there is left alone, so `make run` and `make test` can call it every time.
+#
+#   scripts/setup.sh          system packages, Rust check, the UI's npm packages
+#   scripts/setup.sh --test   the same, plus what the test suites use (tauri-driver)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Tauri 2's build dependencies, the GTK save dialog, a virtual display for GUI tests, and the
+# keyring backends (Secret Service, kernel keyutils).
+APT_PACKAGES=(
+  build-essential pkg-config libssl-dev curl git
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
+  librsvg2-dev libayatana-appindicator3-dev
+  xvfb xauth xdotool imagemagick dbus-x11 at-spi2-core
+  gnome-keyring libsecret-1-dev libsecret-tools keyutils
+  webkit2gtk-driver
+)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  APT_PACKAGES+=(nodejs npm)
+fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing system packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "error: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    say "Installing Rust (rustup)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+
+# The UI's packages, exactly as locked; skipped when node_modules matches the lock file.
+if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.gram-admin-lock; then
+  say "Installing the UI's npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.gram-admin-lock)
+fi
+
+if [ "$want_test" = 1 ]; then
+  if [ -f tests/e2e/Cargo.toml ] && ! command -v tauri-driver >/dev/null 2>&1; then
+    say "Installing tauri-driver (WebDriver for the GUI tests)"
+    cargo install tauri-driver --locked --version '^2.0'
+  fi
+fi
+say "Setup complete"
