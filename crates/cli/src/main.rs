@@ -189,15 +189,19 @@ fn read_key(args: &KeyArgs) -> Result<HooksKey> {
     match &args.key_file {
         None => Ok(HooksKey::placeholder()),
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("Could not read the key file {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("Could not read the key file {}", path.display()))?;
             let first = text.lines().next().unwrap_or_default();
-            HooksKey::parse(first).with_context(|| format!("The first line of {} is not a usable key", path.display()))
+            HooksKey::parse(first).with_context(|| {
+                format!("The first line of {} is not a usable key", path.display())
+            })
         }
     }
 }
 
 fn read_plugins(path: &Path) -> Result<MarketplaceSpec> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("Could not read the plugins file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("Could not read the plugins file {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a valid plugins file (expected {{\"plugins\": [{{\"name\", \"slug\", \"description\", \"servers\"}}]}}, see README)",
@@ -234,7 +238,13 @@ fn report(out: &Path, bundle: &Bundle, json: bool) -> Result<()> {
         });
     }
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "Wrote {} files ({} bytes) to {}", bundle.len(), bundle.total_bytes(), out.display())?;
+    writeln!(
+        stdout,
+        "Wrote {} files ({} bytes) to {}",
+        bundle.len(),
+        bundle.total_bytes(),
+        out.display()
+    )?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use gram_admin_core::export::zip_bytes;
 use gram_admin_core::render::{self, ServerEnv};
-use gram_admin_core::{FeaturePlugin, FeatureServer, HooksKey, MarketplaceSpec, OrgConfig, Platform};
+use gram_admin_core::{
+    FeaturePlugin, FeatureServer, HooksKey, MarketplaceSpec, OrgConfig, Platform,
+};
 
 fn org() -> gram_admin_core::Org {
     OrgConfig {
@@ -29,7 +31,10 @@ fn spec(n: usize) -> MarketplaceSpec {
                         display_name: format!("Server {i}"),
                         mcp_url: format!("https://app.getgram.ai/mcp/acme-feature-{i}"),
                         public: i % 2 == 0,
-                        env: vec![ServerEnv { name: "UPSTREAM_KEY".into(), header: "X-Upstream-Key".into() }],
+                        env: vec![ServerEnv {
+                            name: "UPSTREAM_KEY".into(),
+                            header: "X-Upstream-Key".into(),
+                        }],
                     },
                     FeatureServer {
                         display_name: "Docs".into(),
@@ -48,14 +53,19 @@ fn benches(c: &mut Criterion) {
     let org = org();
     let key = HooksKey::placeholder();
     c.bench_function("render+zip one plugin (claude)", |b| {
-        b.iter(|| zip_bytes(&render::observability_plugin(&org, &key, Platform::Claude).expect("render")).expect("zip"))
+        b.iter(|| {
+            zip_bytes(&render::observability_plugin(&org, &key, Platform::Claude).expect("render"))
+                .expect("zip")
+        })
     });
     let spec = spec(500);
     c.bench_function("render marketplace, 500 feature plugins", |b| {
         b.iter(|| render::marketplace(&org, &key, &spec).expect("render"))
     });
     let bundle = render::marketplace(&org, &key, &spec).expect("render");
-    c.bench_function("zip marketplace, 500 feature plugins", |b| b.iter(|| zip_bytes(&bundle).expect("zip")));
+    c.bench_function("zip marketplace, 500 feature plugins", |b| {
+        b.iter(|| zip_bytes(&bundle).expect("zip"))
+    });
 }
 
 criterion_group! {

@@ -60,7 +60,12 @@ impl Bundle {
     }
 
     /// Adds a file; a path that could escape the root, or one already present, is refused.
-    pub fn insert(&mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>, mode: FileMode) -> Result<(), Problem> {
+    pub fn insert(
+        &mut self,
+        path: impl Into<String>,
+        contents: impl Into<Vec<u8>>,
+        mode: FileMode,
+    ) -> Result<(), Problem> {
         let path = path.into();
         check_relative_path(&path)?;
         if self.files.contains_key(&path) {
@@ -70,12 +75,28 @@ impl Bundle {
         // The map is sorted, so files below `path/` would come right after that key; and a
         // file at any ancestor of `path` would have that ancestor's exact name.
         let as_dir = format!("{path}/");
-        let has_children = self.files.range(as_dir.clone()..).next().is_some_and(|(p, _)| p.starts_with(&as_dir));
-        let has_file_ancestor = path.match_indices('/').any(|(i, _)| self.files.contains_key(&path[..i]));
+        let has_children = self
+            .files
+            .range(as_dir.clone()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&as_dir));
+        let has_file_ancestor = path
+            .match_indices('/')
+            .any(|(i, _)| self.files.contains_key(&path[..i]));
         if has_children || has_file_ancestor {
-            return Err(Problem::new("path", format!("{path:?} would be both a file and a folder: rename one of the plugins.")));
+            return Err(Problem::new(
+                "path",
+                format!("{path:?} would be both a file and a folder: rename one of the plugins."),
+            ));
         }
-        self.files.insert(path.clone(), BundleFile { path, contents: contents.into(), mode });
+        self.files.insert(
+            path.clone(),
+            BundleFile {
+                path,
+                contents: contents.into(),
+                mode,
+            },
+        );
         Ok(())
     }
 
@@ -114,12 +135,17 @@ pub fn check_relative_path(path: &str) -> Result<(), Problem> {
         && !path.starts_with('/')
         && !path.contains('\\')
         && !path.chars().any(char::is_control)
-        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
         && !path.contains(':');
     if ok {
         Ok(())
     } else {
-        Err(Problem::new("path", format!("{path:?} is not a safe relative path inside the plugin.")))
+        Err(Problem::new(
+            "path",
+            format!("{path:?} is not a safe relative path inside the plugin."),
+        ))
     }
 }
 
@@ -130,7 +156,17 @@ mod tests {
     #[test]
     fn paths_that_could_escape_are_refused() {
         let mut b = Bundle::new();
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:/x", "a/\n"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "C:/x",
+            "a/\n",
+        ] {
             assert!(b.insert(bad, "x", FileMode::Regular).is_err(), "{bad:?}");
         }
         assert!(b.is_empty());

@@ -29,7 +29,8 @@ pub fn zip_bytes(bundle: &Bundle) -> Result<Vec<u8>> {
             .last_modified_time(fixed_time())
             .unix_permissions(file.mode.unix());
         zip.start_file(file.path.as_str(), options)?;
-        zip.write_all(&file.contents).map_err(|e| Error::Zip(e.into()))?;
+        zip.write_all(&file.contents)
+            .map_err(|e| Error::Zip(e.into()))?;
     }
     Ok(zip.finish()?.into_inner())
 }
@@ -52,9 +53,13 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = builder
         .tempfile_in(&dir)
         .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io("write", tmp.path().to_owned(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io("write", tmp.path().to_owned(), e))?;
-    tmp.persist(target).map_err(|e| Error::io("replace", target, e.error))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("write", tmp.path().to_owned(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("write", tmp.path().to_owned(), e))?;
+    tmp.persist(target)
+        .map_err(|e| Error::io("replace", target, e.error))?;
     Ok(())
 }
 
@@ -62,12 +67,18 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
 /// empty directory: the tree is built in a temporary sibling and renamed into place.
 pub fn write_dir(bundle: &Bundle, out: &Path) -> Result<()> {
     if out.exists() {
-        let empty = fs::read_dir(out).map_err(|e| Error::io("read", out, e))?.next().is_none();
+        let empty = fs::read_dir(out)
+            .map_err(|e| Error::io("read", out, e))?
+            .next()
+            .is_none();
         if !empty {
             return Err(Error::io(
                 "write into",
                 out,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the directory is not empty; choose a new or empty directory"),
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "the directory is not empty; choose a new or empty directory",
+                ),
             ));
         }
     }
@@ -106,7 +117,8 @@ fn parent_dir(path: &Path) -> PathBuf {
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io("set permissions on", path, e))
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io("set permissions on", path, e))
 }
 
 #[cfg(not(unix))]

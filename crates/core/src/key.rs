@@ -22,9 +22,13 @@ impl HooksKey {
             .and_then(|rest| rest.split_once('_'))
             .is_some_and(|(env, hex)| {
                 !env.is_empty()
-                    && env.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && env
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                     && hex.len() == 64
-                    && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
             });
         if !shaped {
             return Err(Problem::new(
@@ -47,7 +51,9 @@ impl HooksKey {
     /// What may be shown to a human: `gram_<env>_` and the first 5 hex characters.
     pub fn prefix(&self) -> String {
         let key = self.plaintext.expose();
-        let env_end = key["gram_".len()..].find('_').map_or(key.len(), |i| i + "gram_".len() + 1);
+        let env_end = key["gram_".len()..]
+            .find('_')
+            .map_or(key.len(), |i| i + "gram_".len() + 1);
         key[..(env_end + 5).min(key.len())].to_owned()
     }
 

@@ -37,7 +37,9 @@ pub fn is_valid_plugin_name(name: &str) -> bool {
         [] => false,
         [only] => inner(only),
         [first, middle @ .., last] => {
-            inner(first) && inner(last) && middle.iter().all(|c| inner(c) || *c == b'.' || *c == b'-')
+            inner(first)
+                && inner(last)
+                && middle.iter().all(|c| inner(c) || *c == b'.' || *c == b'-')
         }
     }
 }

@@ -50,7 +50,10 @@ impl OrgConfig {
         let name = self.org_name.trim();
         let org_slug = slug(name);
         if name.is_empty() {
-            problems.push(Problem::new("org", "The organisation name is empty: enter your Gram organisation's name."));
+            problems.push(Problem::new(
+                "org",
+                "The organisation name is empty: enter your Gram organisation's name.",
+            ));
         } else if has_control(name) || name.chars().count() > MAX_TEXT_LEN {
             problems.push(Problem::new(
                 "org",
@@ -68,10 +71,17 @@ impl OrgConfig {
             ));
         }
 
-        let email = self.org_email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        let email = self
+            .org_email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
         if let Some(email) = email {
             if !looks_like_email(email) {
-                problems.push(Problem::new("email", format!("{email:?} is not an email address (expected name@example.com).")));
+                problems.push(Problem::new(
+                    "email",
+                    format!("{email:?} is not an email address (expected name@example.com)."),
+                ));
             }
         }
 
@@ -96,7 +106,12 @@ impl OrgConfig {
             ));
         }
 
-        let marketplace_name = match self.marketplace_name.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        let marketplace_name = match self
+            .marketplace_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
             Some(m) => {
                 if !is_valid_plugin_name(m) || m.len() > crate::names::MAX_NAME_LEN {
                     problems.push(Problem::new(
@@ -143,7 +158,14 @@ fn looks_like_email(s: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && s.len() <= 254
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\'' | '`' | '\\' | '(' | ')' | ',' | ';' | ':' | '[' | ']'))
+        && !s.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '<' | '>' | '"' | '\'' | '`' | '\\' | '(' | ')' | ',' | ';' | ':' | '[' | ']'
+                )
+        })
         && !domain.contains('@')
 }
 
@@ -153,20 +175,31 @@ pub fn validate_server_url(raw: &str) -> Result<String, Problem> {
     let raw = raw.trim();
     let bad = |why: &str| Problem::new("server", format!("The server URL {raw:?} {why}"));
     if raw.is_empty() {
-        return Err(Problem::new("server", "The server URL is empty: enter your Gram server, e.g. https://app.getgram.ai."));
+        return Err(Problem::new(
+            "server",
+            "The server URL is empty: enter your Gram server, e.g. https://app.getgram.ai.",
+        ));
     }
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(bad("contains spaces or control characters."));
     }
-    let url = Url::parse(raw).map_err(|e| bad(&format!("is not a valid URL ({e}); it should look like https://app.getgram.ai.")))?;
+    let url = Url::parse(raw).map_err(|e| {
+        bad(&format!(
+            "is not a valid URL ({e}); it should look like https://app.getgram.ai."
+        ))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must start with https:// (or http:// for a local server)."));
+        return Err(bad(
+            "must start with https:// (or http:// for a local server).",
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("has no host name."));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not contain a user name or password: the plugin authenticates with its API key."));
+        return Err(bad(
+            "must not contain a user name or password: the plugin authenticates with its API key.",
+        ));
     }
     if url.query().is_some() {
         return Err(bad("must not contain a query string (?…)."));
@@ -203,13 +236,24 @@ mod tests {
         assert_eq!(org.slug, "acme-corp");
         assert_eq!(org.server, "https://app.getgram.ai");
         assert_eq!(org.marketplace_name, "acme-corp-gram");
-        assert_eq!(org.hooks_endpoint("claude"), "https://app.getgram.ai/rpc/hooks.claude");
+        assert_eq!(
+            org.hooks_endpoint("claude"),
+            "https://app.getgram.ai/rpc/hooks.claude"
+        );
     }
 
     #[test]
     fn empty_slug_is_a_clear_error_never_dash_observability() {
-        let err = OrgConfig { org_name: "!!!".into(), ..config() }.validate().unwrap_err();
-        assert!(err.to_string().contains("no ASCII letters or digits"), "{err}");
+        let err = OrgConfig {
+            org_name: "!!!".into(),
+            ..config()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("no ASCII letters or digits"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -223,7 +267,9 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        let crate::Error::Invalid { problems } = err else { panic!("not Invalid") };
+        let crate::Error::Invalid { problems } = err else {
+            panic!("not Invalid")
+        };
         let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["org", "email", "server", "project", "marketplace"]);
     }
@@ -243,13 +289,21 @@ mod tests {
             let err = validate_server_url(bad).expect_err(bad);
             assert!(err.message.contains(why), "{bad}: {err}");
         }
-        assert_eq!(validate_server_url("http://127.0.0.1:8080/gram/").unwrap(), "http://127.0.0.1:8080/gram");
+        assert_eq!(
+            validate_server_url("http://127.0.0.1:8080/gram/").unwrap(),
+            "http://127.0.0.1:8080/gram"
+        );
     }
 
     #[test]
     fn hostile_project_slugs_are_kept_literally_when_printable() {
         let hostile = "x\"; touch /tmp/pwned; \"";
-        let org = OrgConfig { project_slug: hostile.into(), ..config() }.validate().expect("printable");
+        let org = OrgConfig {
+            project_slug: hostile.into(),
+            ..config()
+        }
+        .validate()
+        .expect("printable");
         assert_eq!(org.project, hostile);
     }
 }

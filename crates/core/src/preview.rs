@@ -30,8 +30,13 @@ pub fn preview(bundle: &Bundle, key: &HooksKey) -> Vec<PreviewFile> {
         })
         .collect();
     files.sort_by_key(|f| {
-        let is_hooks = f.path == HOOKS_JSON_PATH || f.path.ends_with(&format!("/{HOOKS_JSON_PATH}"));
-        (!is_hooks, f.path.matches('/').count() * usize::from(is_hooks), f.path.clone())
+        let is_hooks =
+            f.path == HOOKS_JSON_PATH || f.path.ends_with(&format!("/{HOOKS_JSON_PATH}"));
+        (
+            !is_hooks,
+            f.path.matches('/').count() * usize::from(is_hooks),
+            f.path.clone(),
+        )
     });
     files
 }

@@ -32,8 +32,10 @@ impl Contract {
         static GRAM: OnceLock<Contract> = OnceLock::new();
         GRAM.get_or_init(|| {
             let path = shared_dir().join("contracts/gram-openapi.yaml");
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-            let doc: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            let doc: Value = serde_yaml::from_str(&text)
+                .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
             let mut components = doc["components"].clone();
             openapi_to_json_schema(&mut components);
             Contract { components }
@@ -50,8 +52,12 @@ impl Contract {
             "$ref": format!("#/components/schemas/{schema_name}"),
             "components": self.components,
         });
-        let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema {schema_name}: {e}"));
-        validator.iter_errors(instance).map(|e| format!("{schema_name}: {e} at {}", e.instance_path)).collect()
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("schema {schema_name}: {e}"));
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{schema_name}: {e} at {}", e.instance_path))
+            .collect()
     }
 }
 

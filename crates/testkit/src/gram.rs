@@ -24,14 +24,19 @@ pub struct HookRequest {
 impl HookRequest {
     /// The value of a header (case-insensitive name), if sent exactly once.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let mut values = self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
         let first = values.next()?;
         values.next().is_none().then_some(first.1.as_str())
     }
 
     /// `claude`, `cursor` or `codex` for a hook endpoint.
     pub fn platform(&self) -> Option<&str> {
-        self.url.strip_prefix("/rpc/hooks.").filter(|p| matches!(*p, "claude" | "cursor" | "codex"))
+        self.url
+            .strip_prefix("/rpc/hooks.")
+            .filter(|p| matches!(*p, "claude" | "cursor" | "codex"))
     }
 
     pub fn json(&self) -> Option<Value> {
@@ -40,7 +45,10 @@ impl HookRequest {
 
     /// `hook_event_name` of the body (Claude, Codex) or `hook_event_name`/event of Cursor's.
     pub fn event(&self) -> Option<String> {
-        self.json()?.get("hook_event_name")?.as_str().map(str::to_owned)
+        self.json()?
+            .get("hook_event_name")?
+            .as_str()
+            .map(str::to_owned)
     }
 }
 
@@ -87,7 +95,9 @@ pub struct GramStandIn {
 
 impl std::fmt::Debug for GramStandIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GramStandIn").field("addr", &self.addr).finish()
+        f.debug_struct("GramStandIn")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -111,7 +121,12 @@ impl GramStandIn {
                 }
             })
         };
-        Self { addr, server, state, thread: Some(thread) }
+        Self {
+            addr,
+            server,
+            state,
+            thread: Some(thread),
+        }
     }
 
     /// Decides the answers from now on.
@@ -134,7 +149,11 @@ impl GramStandIn {
     }
 
     /// Waits until `done(requests)` holds or `timeout` passes; returns the requests either way.
-    pub fn wait_until(&self, timeout: Duration, done: impl Fn(&[HookRequest]) -> bool) -> Vec<HookRequest> {
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[HookRequest]) -> bool,
+    ) -> Vec<HookRequest> {
         let deadline = Instant::now() + timeout;
         let mut requests = self.state.requests.lock().expect("lock");
         while !done(&requests) {
@@ -142,7 +161,12 @@ impl GramStandIn {
             if left.is_zero() {
                 break;
             }
-            requests = self.state.arrived.wait_timeout(requests, left).expect("lock").0;
+            requests = self
+                .state
+                .arrived
+                .wait_timeout(requests, left)
+                .expect("lock")
+                .0;
         }
         requests.clone()
     }
@@ -172,7 +196,16 @@ fn handle(state: &State, mut request: tiny_http::Request) {
     let hook = HookRequest {
         method: request.method().as_str().to_owned(),
         url: request.url().to_owned(),
-        headers: request.headers().iter().map(|h| (h.field.as_str().as_str().to_owned(), h.value.as_str().to_owned())).collect(),
+        headers: request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_owned(),
+                    h.value.as_str().to_owned(),
+                )
+            })
+            .collect(),
         body,
         received: Instant::now(),
     };
@@ -181,7 +214,11 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         violations.push(format!("could not read the body: {e}"));
     }
     let responder = state.responder.lock().expect("lock").clone();
-    let mut answer = if violations.is_empty() { responder(&hook) } else { Answer::error(400, "bad_request", &violations.join("; ")) };
+    let mut answer = if violations.is_empty() {
+        responder(&hook)
+    } else {
+        Answer::error(400, "bad_request", &violations.join("; "))
+    };
     {
         state.requests.lock().expect("lock").push(hook.clone());
         state.arrived.notify_all();
@@ -190,14 +227,22 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         std::thread::sleep(delay);
         answer = *next;
     }
-    let Answer::Json(status, value) = answer else { unreachable!("After was unwrapped above") };
+    let Answer::Json(status, value) = answer else {
+        unreachable!("After was unwrapped above")
+    };
     violations.extend(check_answer(&hook, status, &value));
     if !violations.is_empty() {
-        state.violations.lock().expect("lock").extend(violations.into_iter().map(|v| format!("{} {}: {v}", hook.method, hook.url)));
+        state.violations.lock().expect("lock").extend(
+            violations
+                .into_iter()
+                .map(|v| format!("{} {}: {v}", hook.method, hook.url)),
+        );
     }
     let response = tiny_http::Response::from_data(serde_json::to_vec(&value).expect("JSON"))
         .with_status_code(status)
-        .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"));
+        .with_header(
+            tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"),
+        );
     let _ = request.respond(response);
 }
 
@@ -221,13 +266,19 @@ fn result_schema(platform: &str) -> &'static str {
 fn check_request(r: &HookRequest) -> Vec<String> {
     let mut v = Vec::new();
     let Some(platform) = r.platform() else {
-        return vec![format!("no such operation in the contract: {} {}", r.method, r.url)];
+        return vec![format!(
+            "no such operation in the contract: {} {}",
+            r.method, r.url
+        )];
     };
     if r.method != "POST" {
         v.push(format!("method must be POST, was {}", r.method));
     }
     if r.header("Content-Type") != Some("application/json") {
-        v.push(format!("Content-Type must be application/json, was {:?}", r.header("Content-Type")));
+        v.push(format!(
+            "Content-Type must be application/json, was {:?}",
+            r.header("Content-Type")
+        ));
     }
     if r.header("Gram-Key").is_none_or(str::is_empty) {
         v.push("Gram-Key header missing (or sent twice)".into());
@@ -283,7 +334,12 @@ impl HungServer {
                 }
             })
         };
-        Self { addr, stop, accepted, thread: Some(thread) }
+        Self {
+            addr,
+            stop,
+            accepted,
+            thread: Some(thread),
+        }
     }
 
     pub fn url(&self) -> String {

@@ -32,17 +32,30 @@ fn install(server: &str) -> Hooks {
     let dir = tempfile::tempdir().expect("tmp");
     let plugin = dir.path().join("plugin");
     let key = HooksKey::parse(KEY_FIXTURE).expect("key");
-    export::write_dir(&render::observability_plugin(&fixture_org(server), &key, Platform::Claude).expect("render"), &plugin).expect("write");
+    export::write_dir(
+        &render::observability_plugin(&fixture_org(server), &key, Platform::Claude)
+            .expect("render"),
+        &plugin,
+    )
+    .expect("write");
     let anchor = dir.path().join("anchor.sh");
     std::fs::write(&anchor, anchor_script(server)).expect("anchor");
-    Hooks { ours: plugin.join("hooks/gram-hook.sh"), anchor, _dir: dir }
+    Hooks {
+        ours: plugin.join("hooks/gram-hook.sh"),
+        anchor,
+        _dir: dir,
+    }
 }
 
 /// Start to exit of `<shell> script event` fed one event, as the agent sees it: ours runs under
 /// `sh` (what its hooks.json says), the anchor under bash. `cap` kills a hook that never
 /// returns (the anchor has no timeout of its own).
 fn run_once(script: &Path, event: &str, cap: Duration) -> Duration {
-    let shell = if script.ends_with("anchor.sh") { "bash" } else { "sh" };
+    let shell = if script.ends_with("anchor.sh") {
+        "bash"
+    } else {
+        "sh"
+    };
     let body = format!("{{\"hook_event_name\":\"{event}\",\"session_id\":\"bench\",\"tool_name\":\"Bash\",\"tool_input\":{{\"command\":\"ls\"}}}}");
     let start = Instant::now();
     let mut child = Command::new(shell)
@@ -53,7 +66,12 @@ fn run_once(script: &Path, event: &str, cap: Duration) -> Duration {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(body.as_bytes()).expect("stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body.as_bytes())
+        .expect("stdin");
     loop {
         if child.try_wait().expect("wait").is_some() {
             return start.elapsed();
@@ -90,12 +108,23 @@ struct Case<'a> {
 
 impl<'a> Case<'a> {
     fn new(label: &'a str, script: &'a Path, event: &'a str) -> Self {
-        Self { label, script, event, times: Vec::new() }
+        Self {
+            label,
+            script,
+            event,
+            times: Vec::new(),
+        }
     }
 
     fn report(&self) -> Duration {
         let m = median(self.times.clone());
-        println!("{:<44} median {}  p90 {}  ({} runs)", self.label, ms(m), ms(p90(self.times.clone())), self.times.len());
+        println!(
+            "{:<44} median {}  p90 {}  ({} runs)",
+            self.label,
+            ms(m),
+            ms(p90(self.times.clone())),
+            self.times.len()
+        );
         m
     }
 }
@@ -122,14 +151,23 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probes with --list: nothing to list.
     }
-    let runs: usize = std::env::var("HOOK_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let runs: usize = std::env::var("HOOK_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let gram = GramStandIn::start();
     let hooks = install(&gram.url());
     let cap = Duration::from_secs(30);
 
-    println!("Hook cost, process start to exit, against a Gram stand-in on 127.0.0.1 answering at once:");
+    println!(
+        "Hook cost, process start to exit, against a Gram stand-in on 127.0.0.1 answering at once:"
+    );
     let mut cases = [
-        Case::new("ours, PostToolUse (non-decision)", &hooks.ours, "PostToolUse"),
+        Case::new(
+            "ours, PostToolUse (non-decision)",
+            &hooks.ours,
+            "PostToolUse",
+        ),
         Case::new("anchor, PostToolUse", &hooks.anchor, "PostToolUse"),
         Case::new("ours, PreToolUse (decision)", &hooks.ours, "PreToolUse"),
         Case::new("anchor, PreToolUse", &hooks.anchor, "PreToolUse"),
@@ -144,11 +182,18 @@ fn main() {
 
     // A burst: events back to back, background deliveries still running during the next hook.
     gram.clear();
-    let mut burst = [Case::new("ours, PostToolUse, back-to-back burst", &hooks.ours, "PostToolUse")];
+    let mut burst = [Case::new(
+        "ours, PostToolUse, back-to-back burst",
+        &hooks.ours,
+        "PostToolUse",
+    )];
     measure_interleaved(&mut burst, runs, None, cap);
     burst[0].report();
     let got = gram.wait_for(runs + 1, Duration::from_secs(30)).len();
-    println!("burst events received by the stand-in: {got} of {}", runs + 1);
+    println!(
+        "burst events received by the stand-in: {got} of {}",
+        runs + 1
+    );
     assert!(gram.violations().is_empty(), "{:?}", gram.violations());
 
     let hung = HungServer::start();
@@ -156,7 +201,11 @@ fn main() {
     let stall_runs = runs.min(5);
     println!("\nStall when Gram accepts and never answers:");
     let mut stalls = [
-        Case::new("ours, PostToolUse (non-decision)", &hooks.ours, "PostToolUse"),
+        Case::new(
+            "ours, PostToolUse (non-decision)",
+            &hooks.ours,
+            "PostToolUse",
+        ),
         Case::new("ours, PreToolUse (decision)", &hooks.ours, "PreToolUse"),
     ];
     measure_interleaved(&mut stalls, stall_runs, None, cap);
@@ -164,7 +213,11 @@ fn main() {
         c.report();
     });
     let anchor_cap = Duration::from_secs(5);
-    let mut anchor = [Case::new("anchor, PreToolUse (killed at the cap)", &hooks.anchor, "PreToolUse")];
+    let mut anchor = [Case::new(
+        "anchor, PreToolUse (killed at the cap)",
+        &hooks.anchor,
+        "PreToolUse",
+    )];
     measure_interleaved(&mut anchor, 2, None, anchor_cap);
     let a = anchor[0].report();
     println!("anchor: no bound of its own; stalled until killed at {:.1} s (Claude's default hook timeout is 600 s)", a.as_secs_f64());

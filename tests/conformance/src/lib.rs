@@ -5,7 +5,8 @@ use gram_admin_core::render::ServerEnv;
 use gram_admin_core::{FeaturePlugin, FeatureServer, MarketplaceSpec, Org, OrgConfig};
 
 /// Shaped like a real key, obviously fake.
-pub const KEY_FIXTURE: &str = "gram_local_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const KEY_FIXTURE: &str =
+    "gram_local_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 pub fn fixture_org(server: &str) -> Org {
     OrgConfig {
@@ -19,7 +20,8 @@ pub fn fixture_org(server: &str) -> Org {
     .expect("fixture org")
 }
 
-pub fn fixture_spec() -> MarketplaceSpec {
+/// One feature plugin with a private server on the org's Gram `server` and a public one elsewhere.
+pub fn fixture_spec(server: &str) -> MarketplaceSpec {
     MarketplaceSpec {
         plugins: vec![FeaturePlugin {
             name: "Payments".into(),
@@ -28,7 +30,7 @@ pub fn fixture_spec() -> MarketplaceSpec {
             servers: vec![
                 FeatureServer {
                     display_name: "Ledger".into(),
-                    mcp_url: "https://app.getgram.ai/mcp/acme-ledger".into(),
+                    mcp_url: format!("{}/mcp/acme-ledger", server.trim_end_matches('/')),
                     public: false,
                     env: vec![],
                 },
@@ -36,10 +38,16 @@ pub fn fixture_spec() -> MarketplaceSpec {
                     display_name: "Stripe".into(),
                     mcp_url: "https://mcp.stripe.test/mcp".into(),
                     public: true,
-                    env: vec![ServerEnv { name: "STRIPE_API_KEY".into(), header: "X-Stripe-Key".into() }],
+                    env: vec![ServerEnv {
+                        name: "STRIPE_API_KEY".into(),
+                        header: "X-Stripe-Key".into(),
+                    }],
                 },
             ],
         }],
         repository: Some("acme/agent-plugins".into()),
     }
 }
+
+pub mod agents;
+pub mod fake_model;

@@ -13,7 +13,10 @@ struct Run {
 }
 
 fn gram_admin(args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_gram-admin")).args(args).output().expect("run gram-admin");
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_gram-admin"))
+        .args(args)
+        .output()
+        .expect("run gram-admin");
     Run {
         code: out.status.code(),
         stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
@@ -28,11 +31,24 @@ fn key_file(dir: &Path) -> PathBuf {
 }
 
 fn org_args<'a>(key: &'a str) -> Vec<&'a str> {
-    vec!["--org", "Acme Corp", "--project", "default", "--server", "https://app.getgram.ai", "--key-file", key]
+    vec![
+        "--org",
+        "Acme Corp",
+        "--project",
+        "default",
+        "--server",
+        "https://app.getgram.ai",
+        "--key-file",
+        key,
+    ]
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[test]
@@ -47,7 +63,12 @@ fn render_writes_the_flat_plugin_with_modes_for_every_platform() {
         let run = gram_admin(&args);
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         assert!(run.stdout.starts_with("Wrote 4 files ("), "{}", run.stdout);
-        assert!(run.stdout.ends_with(&format!(" bytes) to {}\n", out.display())), "{}", run.stdout);
+        assert!(
+            run.stdout
+                .ends_with(&format!(" bytes) to {}\n", out.display())),
+            "{}",
+            run.stdout
+        );
         assert_eq!(run.stderr, "");
         assert_eq!(mode(&out.join("hooks/gram-hook.sh")), 0o755);
         assert_eq!(mode(&out.join("hooks/hooks.json")), 0o644);
@@ -57,9 +78,12 @@ fn render_writes_the_flat_plugin_with_modes_for_every_platform() {
             _ => ".codex-plugin/plugin.json",
         };
         assert!(out.join(manifest).is_file(), "{platform}: {manifest}");
-        let config = std::fs::read_to_string(out.join("hooks/gram-hook.curlrc")).expect("curl config");
+        let config =
+            std::fs::read_to_string(out.join("hooks/gram-hook.curlrc")).expect("curl config");
         assert!(config.contains(&format!("header = \"Gram-Key: {KEY}\"\n")));
-        assert!(config.contains(&format!("url = \"https://app.getgram.ai/rpc/hooks.{platform}\"\n")));
+        assert!(config.contains(&format!(
+            "url = \"https://app.getgram.ai/rpc/hooks.{platform}\"\n"
+        )));
     }
 }
 
@@ -79,11 +103,21 @@ fn export_writes_a_private_zip_and_json_lists_the_files() {
         .as_array()
         .expect("files")
         .iter()
-        .map(|f| (f["path"].as_str().expect("path"), f["mode"].as_str().expect("mode")))
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path"),
+                f["mode"].as_str().expect("mode"),
+            )
+        })
         .collect();
     assert_eq!(
         files,
-        [(".claude-plugin/plugin.json", "644"), ("hooks/gram-hook.curlrc", "644"), ("hooks/gram-hook.sh", "755"), ("hooks/hooks.json", "644")]
+        [
+            (".claude-plugin/plugin.json", "644"),
+            ("hooks/gram-hook.curlrc", "644"),
+            ("hooks/gram-hook.sh", "755"),
+            ("hooks/hooks.json", "644")
+        ]
     );
     assert_eq!(json["out"], zip.to_str().expect("utf-8"));
 
@@ -102,11 +136,22 @@ fn preview_shows_hooks_json_first_and_masks_the_key() {
     let run = gram_admin(&args);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(!run.stdout.contains(KEY), "the full key was printed");
-    assert!(run.stdout.contains("header = \"Gram-Key: gram_local_01234…\""));
-    let sections: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("==> ")).collect();
+    assert!(run
+        .stdout
+        .contains("header = \"Gram-Key: gram_local_01234…\""));
+    let sections: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("==> "))
+        .collect();
     assert_eq!(
         sections,
-        ["==> hooks/hooks.json <==", "==> .cursor-plugin/plugin.json <==", "==> hooks/gram-hook.curlrc <==", "==> hooks/gram-hook.sh <=="]
+        [
+            "==> hooks/hooks.json <==",
+            "==> .cursor-plugin/plugin.json <==",
+            "==> hooks/gram-hook.curlrc <==",
+            "==> hooks/gram-hook.sh <=="
+        ]
     );
     assert!(run.stdout.starts_with("Files:\n  644  "), "{}", run.stdout);
 
@@ -122,7 +167,16 @@ fn preview_shows_hooks_json_first_and_masks_the_key() {
 fn placeholder_key_renders_without_a_key_file() {
     let tmp = tempfile::tempdir().expect("tmp");
     let run = gram_admin(&[
-        "preview", "--platform", "claude", "--org", "Acme", "--project", "p", "--server", "https://app.getgram.ai", "--placeholder-key",
+        "preview",
+        "--platform",
+        "claude",
+        "--org",
+        "Acme",
+        "--project",
+        "p",
+        "--server",
+        "https://app.getgram.ai",
+        "--placeholder-key",
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("gram_local_00000…"));
@@ -141,7 +195,14 @@ fn marketplace_render_writes_all_three_marketplaces() {
     )
     .expect("plugins");
     let out = tmp.path().join("mkt");
-    let mut args = vec!["marketplace", "render", "--plugins", plugins.to_str().expect("utf-8"), "--repository", "acme/agent-plugins"];
+    let mut args = vec![
+        "marketplace",
+        "render",
+        "--plugins",
+        plugins.to_str().expect("utf-8"),
+        "--repository",
+        "acme/agent-plugins",
+    ];
     args.extend(org_args(key.to_str().expect("utf-8")));
     args.extend(["--out", out.to_str().expect("utf-8")]);
     let run = gram_admin(&args);
@@ -208,17 +269,41 @@ fn bad_input_gets_a_clear_error_and_writes_nothing() {
 
 #[test]
 fn usage_errors_exit_2_and_help_describes_every_command() {
-    let run = gram_admin(&["render", "--platform", "claude", "--org", "A", "--project", "p", "--server", "https://g.test", "--out", "x"]);
+    let run = gram_admin(&[
+        "render",
+        "--platform",
+        "claude",
+        "--org",
+        "A",
+        "--project",
+        "p",
+        "--server",
+        "https://g.test",
+        "--out",
+        "x",
+    ]);
     assert_eq!(run.code, Some(2));
-    assert!(run.stderr.contains("--key-file <FILE>|--placeholder-key"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--key-file <FILE>|--placeholder-key"),
+        "{}",
+        run.stderr
+    );
 
     let run = gram_admin(&["render", "--platform", "vscode"]);
     assert_eq!(run.code, Some(2));
-    assert!(run.stderr.contains("[possible values: claude, cursor, codex]"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("[possible values: claude, cursor, codex]"),
+        "{}",
+        run.stderr
+    );
 
     let help = gram_admin(&["--help"]);
     assert_eq!(help.code, Some(0));
     for command in ["render", "export", "preview", "marketplace"] {
-        assert!(help.stdout.contains(&format!("  {command}")), "{command} missing from --help");
+        assert!(
+            help.stdout.contains(&format!("  {command}")),
+            "{command} missing from --help"
+        );
     }
 }

@@ -72,8 +72,14 @@ impl FeaturePlugin {
     /// Every problem with this plugin, `at` naming it for the user (e.g. `plugins[2]`).
     pub(crate) fn problems(&self, org: &Org, at: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut p = |field: &str, message: String| problems.push(Problem::new(format!("{at}.{field}"), message));
-        let label = if self.name.trim().is_empty() { at.to_owned() } else { format!("{at} ({:?})", self.name) };
+        let mut p = |field: &str, message: String| {
+            problems.push(Problem::new(format!("{at}.{field}"), message))
+        };
+        let label = if self.name.trim().is_empty() {
+            at.to_owned()
+        } else {
+            format!("{at} ({:?})", self.name)
+        };
 
         if self.name.trim().is_empty() {
             p("name", format!("Plugin {at} has no name."));
@@ -94,7 +100,10 @@ impl FeaturePlugin {
             p("description", format!("The description of plugin {label} is longer than {MAX_DESCRIPTION_LEN} characters."));
         }
         if self.servers.is_empty() {
-            p("servers", format!("Plugin {label} has no MCP servers: add at least one."));
+            p(
+                "servers",
+                format!("Plugin {label} has no MCP servers: add at least one."),
+            );
         }
         let mut keys = Vec::new();
         for (i, server) in self.servers.iter().enumerate() {
@@ -103,14 +112,28 @@ impl FeaturePlugin {
             if key.is_empty() {
                 p(&format!("{at}.display_name"), format!("Server {i} of plugin {label} needs a display name with at least one ASCII letter or digit."));
             } else if keys.contains(&key) {
-                p(&format!("{at}.display_name"), format!("Plugin {label} has two servers named {:?}: give each a distinct name.", server.display_name));
+                p(
+                    &format!("{at}.display_name"),
+                    format!(
+                        "Plugin {label} has two servers named {:?}: give each a distinct name.",
+                        server.display_name
+                    ),
+                );
             }
-            if server.display_name.chars().any(char::is_control) || server.display_name.chars().count() > 200 {
+            if server.display_name.chars().any(char::is_control)
+                || server.display_name.chars().count() > 200
+            {
                 p(&format!("{at}.display_name"), format!("Server {i} of plugin {label} has a display name with control characters or over 200 characters."));
             }
             keys.push(key);
             match check_mcp_url(&server.mcp_url) {
-                Err(why) => p(&format!("{at}.mcp_url"), format!("The MCP URL of server {:?} in plugin {label} {why}", server.display_name)),
+                Err(why) => p(
+                    &format!("{at}.mcp_url"),
+                    format!(
+                        "The MCP URL of server {:?} in plugin {label} {why}",
+                        server.display_name
+                    ),
+                ),
                 Ok(url) => {
                     if !server.public && !same_origin(&url, &org.server) {
                         p(
@@ -127,7 +150,9 @@ impl FeaturePlugin {
                 if !is_env_name(&env.name) {
                     p(&format!("{at}.env[{j}].name"), format!("{:?} in server {:?} of plugin {label} is not an environment variable name (use A-Z, 0-9 and _, not starting with a digit).", env.name, server.display_name));
                 }
-                if !is_header_name(&env.header) || env.header.eq_ignore_ascii_case("authorization") && !server.public {
+                if !is_header_name(&env.header)
+                    || env.header.eq_ignore_ascii_case("authorization") && !server.public
+                {
                     p(&format!("{at}.env[{j}].header"), format!("{:?} in server {:?} of plugin {label} is not a usable HTTP header name.", env.header, server.display_name));
                 }
             }
@@ -142,7 +167,11 @@ impl FeaturePlugin {
             Platform::Claude | Platform::Codex => ".mcp.json",
             Platform::Cursor => "mcp.json",
         };
-        bundle.insert(mcp_path, json_file(&self.mcp_config(platform)), FileMode::Regular)?;
+        bundle.insert(
+            mcp_path,
+            json_file(&self.mcp_config(platform)),
+            FileMode::Regular,
+        )?;
         let version = content_version(&bundle);
         let name = self.dir_name(platform);
         let description = self.description.trim();
@@ -177,7 +206,11 @@ impl FeaturePlugin {
                 "interface": { "displayName": self.name, "shortDescription": description },
             }),
         };
-        bundle.insert(platform.manifest_path(), json_file(&manifest), FileMode::Regular)?;
+        bundle.insert(
+            platform.manifest_path(),
+            json_file(&manifest),
+            FileMode::Regular,
+        )?;
         Ok(bundle)
     }
 
@@ -203,14 +236,22 @@ impl FeatureServer {
             Platform::Claude => {
                 let mut entry = json!({ "type": "http", "url": self.mcp_url });
                 if !headers.is_empty() {
-                    entry["headers"] = headers.iter().map(|(h, env)| (h.clone(), json!(claude_value(h, env)))).collect::<Map<_, _>>().into();
+                    entry["headers"] = headers
+                        .iter()
+                        .map(|(h, env)| (h.clone(), json!(claude_value(h, env))))
+                        .collect::<Map<_, _>>()
+                        .into();
                 }
                 entry
             }
             Platform::Cursor => {
                 let mut entry = json!({ "url": self.mcp_url });
                 if !headers.is_empty() {
-                    entry["headers"] = headers.iter().map(|(h, env)| (h.clone(), json!(cursor_value(h, env)))).collect::<Map<_, _>>().into();
+                    entry["headers"] = headers
+                        .iter()
+                        .map(|(h, env)| (h.clone(), json!(cursor_value(h, env))))
+                        .collect::<Map<_, _>>()
+                        .into();
                 }
                 entry
             }
@@ -220,7 +261,12 @@ impl FeatureServer {
                     entry["bearer_token_env_var"] = json!(GRAM_KEY_ENV);
                 }
                 if !self.env.is_empty() {
-                    entry["env_http_headers"] = self.env.iter().map(|e| (e.header.clone(), json!(e.name))).collect::<Map<_, _>>().into();
+                    entry["env_http_headers"] = self
+                        .env
+                        .iter()
+                        .map(|e| (e.header.clone(), json!(e.name)))
+                        .collect::<Map<_, _>>()
+                        .into();
                 }
                 entry
             }
@@ -267,9 +313,14 @@ fn same_origin(url: &Url, server: &str) -> bool {
 
 fn is_env_name(s: &str) -> bool {
     let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b'A'..=b'Z' | b'_')) && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') && s.len() <= 128
+    matches!(bytes.next(), Some(b'A'..=b'Z' | b'_'))
+        && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && s.len() <= 128
 }
 
 fn is_header_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }

@@ -45,7 +45,12 @@ pub fn curl_config_quote(s: &str) -> String {
 
 /// Renders the curl config for one platform: where to post and with which headers.
 pub fn curl_config(org: &Org, key: &HooksKey, platform: Platform) -> String {
-    let header = |name: &str, value: &str| format!("header = {}\n", curl_config_quote(&format!("{name}: {value}")));
+    let header = |name: &str, value: &str| {
+        format!(
+            "header = {}\n",
+            curl_config_quote(&format!("{name}: {value}"))
+        )
+    };
     let mut config = format!(
         "# Gram hook request for {platform}. {note}\n\
          # Read by gram-hook.sh through `curl --config`: it holds the API key, so the key never\n\
@@ -64,7 +69,10 @@ pub fn curl_config(org: &Org, key: &HooksKey, platform: Platform) -> String {
     config.push_str("header = \"Expect:\"\n");
     config.push_str(&header("Gram-Key", key.expose()));
     config.push_str(&header("Gram-Project", &org.project));
-    config.push_str(&format!("url = {}\n", curl_config_quote(&org.hooks_endpoint(platform.id()))));
+    config.push_str(&format!(
+        "url = {}\n",
+        curl_config_quote(&org.hooks_endpoint(platform.id()))
+    ));
     config
 }
 
@@ -115,7 +123,11 @@ exit 0
 
 /// [`DECISION_MAX_MS`] as curl's `--max-time` wants it: `1.5`.
 pub fn decision_max_seconds() -> String {
-    format!("{}.{}", DECISION_MAX_MS / 1000, (DECISION_MAX_MS % 1000) / 100)
+    format!(
+        "{}.{}",
+        DECISION_MAX_MS / 1000,
+        (DECISION_MAX_MS % 1000) / 100
+    )
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@ pub fn escape_inline(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '{' | '}' | '+' | '-' | '.' | '|' | '"' | ':' | '=' | '@' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '{' | '}' | '+'
+            | '-' | '.' | '|' | '"' | ':' | '=' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -42,7 +43,10 @@ mod tests {
     fn cells_cannot_break_the_table_or_inject_markup() {
         assert_eq!(escape_table_cell("a|b"), r"a\|b");
         assert_eq!(escape_table_cell("line1\nline2\r\n"), "line1 line2");
-        assert_eq!(escape_table_cell("[x](javascript:alert(1))"), r"\[x\]\(javascript\:alert\(1\)\)");
+        assert_eq!(
+            escape_table_cell("[x](javascript:alert(1))"),
+            r"\[x\]\(javascript\:alert\(1\)\)"
+        );
         assert_eq!(escape_table_cell("<img src=x>"), r"&lt;img src\=x&gt;");
         assert_eq!(escape_table_cell("`code` *b* _i_"), r"\`code\` \*b\* \_i\_");
     }

@@ -37,7 +37,10 @@ pub struct MarketplaceSpec {
 impl MarketplaceSpec {
     fn problems(&self, org: &Org) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut dirs: BTreeSet<String> = Platform::ALL.iter().map(|p| p.observability_plugin_name(&org.slug)).collect();
+        let mut dirs: BTreeSet<String> = Platform::ALL
+            .iter()
+            .map(|p| p.observability_plugin_name(&org.slug))
+            .collect();
         for (i, plugin) in self.plugins.iter().enumerate() {
             let at = format!("plugins[{i}]");
             problems.extend(plugin.problems(org, &at));
@@ -54,7 +57,10 @@ impl MarketplaceSpec {
         }
         if let Some(repo) = &self.repository {
             if !is_github_repo(repo) {
-                problems.push(Problem::new("repository", format!("{repo:?} is not a GitHub repository name: expected owner/repo.")));
+                problems.push(Problem::new(
+                    "repository",
+                    format!("{repo:?} is not a GitHub repository name: expected owner/repo."),
+                ));
             }
         }
         problems
@@ -62,7 +68,14 @@ impl MarketplaceSpec {
 }
 
 fn is_github_repo(s: &str) -> bool {
-    let part = |p: &str| !p.is_empty() && p.len() <= 100 && p != "." && p != ".." && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p != "."
+            && p != ".."
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
     matches!(s.split_once('/'), Some((owner, repo)) if part(owner) && part(repo))
 }
 
@@ -74,20 +87,38 @@ pub fn marketplace(org: &Org, key: &HooksKey, spec: &MarketplaceSpec) -> Result<
     }
     let mut bundle = Bundle::new();
     for platform in Platform::ALL {
-        bundle.insert_under(&platform.observability_plugin_name(&org.slug), observability_plugin(org, key, platform)?)?;
+        bundle.insert_under(
+            &platform.observability_plugin_name(&org.slug),
+            observability_plugin(org, key, platform)?,
+        )?;
         for plugin in &spec.plugins {
             bundle.insert_under(&plugin.dir_name(platform), plugin.render(org, platform)?)?;
         }
     }
-    bundle.insert(CLAUDE_MARKETPLACE, json_file(&claude_marketplace(org, spec)), FileMode::Regular)?;
-    bundle.insert(CURSOR_MARKETPLACE, json_file(&cursor_marketplace(org, spec)), FileMode::Regular)?;
-    bundle.insert(CODEX_MARKETPLACE, json_file(&codex_marketplace(org, spec)), FileMode::Regular)?;
+    bundle.insert(
+        CLAUDE_MARKETPLACE,
+        json_file(&claude_marketplace(org, spec)),
+        FileMode::Regular,
+    )?;
+    bundle.insert(
+        CURSOR_MARKETPLACE,
+        json_file(&cursor_marketplace(org, spec)),
+        FileMode::Regular,
+    )?;
+    bundle.insert(
+        CODEX_MARKETPLACE,
+        json_file(&codex_marketplace(org, spec)),
+        FileMode::Regular,
+    )?;
     bundle.insert("README.md", readme(org, spec), FileMode::Regular)?;
     Ok(bundle)
 }
 
 fn observability_description(org: &Org) -> String {
-    format!("Required. Reports your agent's hook events to {}'s Gram project.", org.name)
+    format!(
+        "Required. Reports your agent's hook events to {}'s Gram project.",
+        org.name
+    )
 }
 
 fn owner(org: &Org) -> Value {
@@ -99,8 +130,15 @@ fn owner(org: &Org) -> Value {
 }
 
 fn claude_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
-    let mut plugins = vec![entry(&Platform::Claude.observability_plugin_name(&org.slug), &observability_description(org))];
-    plugins.extend(spec.plugins.iter().map(|p| entry(&p.dir_name(Platform::Claude), p.description.trim())));
+    let mut plugins = vec![entry(
+        &Platform::Claude.observability_plugin_name(&org.slug),
+        &observability_description(org),
+    )];
+    plugins.extend(
+        spec.plugins
+            .iter()
+            .map(|p| entry(&p.dir_name(Platform::Claude), p.description.trim())),
+    );
     json!({
         "name": org.marketplace_name,
         "owner": owner(org),
@@ -110,8 +148,15 @@ fn claude_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
 }
 
 fn cursor_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
-    let mut plugins = vec![entry(&Platform::Cursor.observability_plugin_name(&org.slug), &observability_description(org))];
-    plugins.extend(spec.plugins.iter().map(|p| entry(&p.dir_name(Platform::Cursor), p.description.trim())));
+    let mut plugins = vec![entry(
+        &Platform::Cursor.observability_plugin_name(&org.slug),
+        &observability_description(org),
+    )];
+    plugins.extend(
+        spec.plugins
+            .iter()
+            .map(|p| entry(&p.dir_name(Platform::Cursor), p.description.trim())),
+    );
     json!({
         "name": org.marketplace_name,
         "owner": owner(org),
@@ -137,8 +182,15 @@ fn codex_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
             "policy": { "installation": installation, "authentication": CODEX_AUTHENTICATION },
         })
     };
-    let mut plugins = vec![codex_entry(Platform::Codex.observability_plugin_name(&org.slug), CODEX_REQUIRED_INSTALLATION)];
-    plugins.extend(spec.plugins.iter().map(|p| codex_entry(p.dir_name(Platform::Codex), CODEX_OPTIONAL_INSTALLATION)));
+    let mut plugins = vec![codex_entry(
+        Platform::Codex.observability_plugin_name(&org.slug),
+        CODEX_REQUIRED_INSTALLATION,
+    )];
+    plugins.extend(
+        spec.plugins
+            .iter()
+            .map(|p| codex_entry(p.dir_name(Platform::Codex), CODEX_OPTIONAL_INSTALLATION)),
+    );
     json!({
         "name": org.marketplace_name,
         "interface": { "displayName": format!("{} plugins", org.name) },
@@ -195,7 +247,11 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
             escape_table_cell(&p.description)
         );
     }
-    let private: Vec<&FeaturePlugin> = spec.plugins.iter().filter(|p| p.servers.iter().any(|s| !s.public)).collect();
+    let private: Vec<&FeaturePlugin> = spec
+        .plugins
+        .iter()
+        .filter(|p| p.servers.iter().any(|s| !s.public))
+        .collect();
     if !private.is_empty() {
         let _ = writeln!(
             w,
@@ -207,13 +263,24 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
     for p in &spec.plugins {
         for s in &p.servers {
             for e in &s.env {
-                env_rows.push(format!("| {} | {} | `{}` |", escape_table_cell(&p.name), escape_table_cell(&s.display_name), e.name));
+                env_rows.push(format!(
+                    "| {} | {} | `{}` |",
+                    escape_table_cell(&p.name),
+                    escape_table_cell(&s.display_name),
+                    e.name
+                ));
             }
         }
     }
     if !env_rows.is_empty() {
-        let _ = writeln!(w, "\nSome servers also read credentials from your environment:\n");
-        let _ = writeln!(w, "| Plugin | Server | Environment variable |\n| --- | --- | --- |");
+        let _ = writeln!(
+            w,
+            "\nSome servers also read credentials from your environment:\n"
+        );
+        let _ = writeln!(
+            w,
+            "| Plugin | Server | Environment variable |\n| --- | --- | --- |"
+        );
         for row in env_rows {
             let _ = writeln!(w, "{row}");
         }
@@ -222,7 +289,10 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
     let _ = writeln!(w, "\n## Install\n");
     let _ = writeln!(w, "### Claude Code\n");
     let _ = writeln!(w, "```sh\nclaude plugin marketplace add {repo}\nclaude plugin install {claude_obs}@{mkt}\n```\n");
-    let _ = writeln!(w, "Then add any feature plugin the same way: `claude plugin install <plugin>@{mkt}`.\n");
+    let _ = writeln!(
+        w,
+        "Then add any feature plugin the same way: `claude plugin install <plugin>@{mkt}`.\n"
+    );
     let _ = writeln!(w, "### Cursor\n");
     let _ = writeln!(
         w,
@@ -230,7 +300,10 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
 `{cursor_obs}` first, then any feature plugin ending in `-cursor`.\n"
     );
     let _ = writeln!(w, "### Codex\n");
-    let _ = writeln!(w, "```sh\ncodex plugin marketplace add {repo}\ncodex plugin add {codex_obs}@{mkt}\n```\n");
+    let _ = writeln!(
+        w,
+        "```sh\ncodex plugin marketplace add {repo}\ncodex plugin add {codex_obs}@{mkt}\n```\n"
+    );
     let _ = writeln!(
         w,
         "The marketplace marks `{codex_obs}` as installed by default; feature plugins (ending in `-codex`) are available \
@@ -247,7 +320,11 @@ marketplace for everyone and turns the observability plugin on:\n"
         "extraKnownMarketplaces": { mkt.clone(): { "source": { "source": "github", "repo": repo } } },
         "enabledPlugins": { format!("{claude_obs}@{mkt}"): true },
     });
-    let _ = writeln!(w, "```json\n{}\n```\n", serde_json::to_string_pretty(&settings).unwrap_or_default());
+    let _ = writeln!(
+        w,
+        "```json\n{}\n```\n",
+        serde_json::to_string_pretty(&settings).unwrap_or_default()
+    );
     let _ = writeln!(w, "---\n\n{GENERATOR_NOTE}");
     md
 }

@@ -7,18 +7,36 @@ use crate::error::Result;
 use crate::key::HooksKey;
 use crate::org::Org;
 
-use super::hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS};
+use super::hook_script::{
+    curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS,
+};
 use super::{content_version, json_file, Platform, HOOKS_JSON_PATH};
 
 /// Renders the observability plugin for `platform`: manifest, hooks file, hook script and
 /// the curl config that holds its endpoint and key.
 pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
     let mut bundle = Bundle::new();
-    bundle.insert(HOOK_SCRIPT_PATH, hook_script(platform), FileMode::Executable)?;
-    bundle.insert(HOOK_CONFIG_PATH, curl_config(org, key, platform), FileMode::Regular)?;
-    bundle.insert(HOOKS_JSON_PATH, json_file(&hooks_json(platform)), FileMode::Regular)?;
+    bundle.insert(
+        HOOK_SCRIPT_PATH,
+        hook_script(platform),
+        FileMode::Executable,
+    )?;
+    bundle.insert(
+        HOOK_CONFIG_PATH,
+        curl_config(org, key, platform),
+        FileMode::Regular,
+    )?;
+    bundle.insert(
+        HOOKS_JSON_PATH,
+        json_file(&hooks_json(platform)),
+        FileMode::Regular,
+    )?;
     let version = content_version(&bundle);
-    bundle.insert(platform.manifest_path(), json_file(&manifest(org, platform, &version)), FileMode::Regular)?;
+    bundle.insert(
+        platform.manifest_path(),
+        json_file(&manifest(org, platform, &version)),
+        FileMode::Regular,
+    )?;
     Ok(bundle)
 }
 

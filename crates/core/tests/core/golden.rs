@@ -23,16 +23,23 @@ fn snapshot(bundle: &Bundle) -> String {
 }
 
 fn check(name: &str, bundle: &Bundle) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.txt"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.txt"));
     let actual = snapshot(bundle);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, &actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 once)", path.display()));
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 once)", path.display()));
     if actual != expected {
-        let first = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).unwrap_or(0);
+        let first = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or(0);
         panic!(
             "{name} differs from {} at line {}:\n  actual:   {:?}\n  expected: {:?}\n(UPDATE_GOLDEN=1 rewrites it after an intended change)",
             path.display(),
@@ -45,53 +52,104 @@ fn check(name: &str, bundle: &Bundle) {
 
 #[test]
 fn claude_plugin_matches_golden() {
-    check("claude", &render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render"));
+    check(
+        "claude",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render"),
+    );
 }
 
 #[test]
 fn cursor_plugin_matches_golden() {
-    check("cursor", &render::observability_plugin(&org(SERVER), &key(), Platform::Cursor).expect("render"));
+    check(
+        "cursor",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::Cursor).expect("render"),
+    );
 }
 
 #[test]
 fn codex_plugin_matches_golden() {
-    check("codex", &render::observability_plugin(&org(SERVER), &key(), Platform::Codex).expect("render"));
+    check(
+        "codex",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::Codex).expect("render"),
+    );
 }
 
 #[test]
 fn marketplace_matches_golden() {
-    check("marketplace", &render::marketplace(&org(SERVER), &key(), &spec()).expect("render"));
+    check(
+        "marketplace",
+        &render::marketplace(&org(SERVER), &key(), &spec()).expect("render"),
+    );
 }
 
 #[test]
 fn claude_hooks_live_at_hooks_hooks_json_with_exactly_gram_events() {
-    let bundle = render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render");
-    assert!(bundle.get("hooks.json").is_none(), "a root hooks.json is never wired up by Claude");
-    let hooks: serde_json::Value = serde_json::from_slice(&bundle.get("hooks/hooks.json").expect("hooks file").contents).expect("json");
-    let events: Vec<&str> = hooks["hooks"].as_object().expect("object").keys().map(String::as_str).collect();
+    let bundle =
+        render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render");
+    assert!(
+        bundle.get("hooks.json").is_none(),
+        "a root hooks.json is never wired up by Claude"
+    );
+    let hooks: serde_json::Value =
+        serde_json::from_slice(&bundle.get("hooks/hooks.json").expect("hooks file").contents)
+            .expect("json");
+    let events: Vec<&str> = hooks["hooks"]
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         events,
-        ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "Stop", "SessionEnd"]
+        [
+            "SessionStart",
+            "UserPromptSubmit",
+            "PreToolUse",
+            "PostToolUse",
+            "PostToolUseFailure",
+            "Notification",
+            "Stop",
+            "SessionEnd"
+        ]
     );
     for (event, groups) in hooks["hooks"].as_object().expect("object") {
         let group = &groups[0];
         assert!(group.get("matcher").is_none(), "{event} has a matcher");
         let command = group["hooks"][0]["command"].as_str().expect("command");
-        assert!(command.contains("${CLAUDE_PLUGIN_ROOT}") && command.ends_with(event.as_str()), "{command}");
-        assert!(!command.contains("://"), "the URL must stay out of the command: {command}");
+        assert!(
+            command.contains("${CLAUDE_PLUGIN_ROOT}") && command.ends_with(event.as_str()),
+            "{command}"
+        );
+        assert!(
+            !command.contains("://"),
+            "the URL must stay out of the command: {command}"
+        );
     }
 }
 
 #[test]
 fn the_version_changes_whenever_the_content_does() {
     let version = |bundle: &Bundle| -> String {
-        let manifest: serde_json::Value = serde_json::from_slice(&bundle.get(".claude-plugin/plugin.json").expect("manifest").contents).expect("json");
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &bundle
+                .get(".claude-plugin/plugin.json")
+                .expect("manifest")
+                .contents,
+        )
+        .expect("json");
         manifest["version"].as_str().expect("version").to_owned()
     };
     let a = render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render");
-    let b = render::observability_plugin(&org("https://gram.acme.test"), &key(), Platform::Claude).expect("render");
-    let c = render::observability_plugin(&org(SERVER), &gram_admin_core::HooksKey::placeholder(), Platform::Claude).expect("render");
-    let again = render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render");
+    let b = render::observability_plugin(&org("https://gram.acme.test"), &key(), Platform::Claude)
+        .expect("render");
+    let c = render::observability_plugin(
+        &org(SERVER),
+        &gram_admin_core::HooksKey::placeholder(),
+        Platform::Claude,
+    )
+    .expect("render");
+    let again =
+        render::observability_plugin(&org(SERVER), &key(), Platform::Claude).expect("render");
     assert_eq!(version(&a), version(&again));
     assert_ne!(version(&a), version(&b));
     assert_ne!(version(&a), version(&c));
@@ -103,17 +161,29 @@ fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
     let bundle = render::marketplace(&org(SERVER), &key(), &spec()).expect("render");
     for (path, first) in [
         (".claude-plugin/marketplace.json", "acme-corp-observability"),
-        (".cursor-plugin/marketplace.json", "acme-corp-observability-cursor"),
-        (".agents/plugins/marketplace.json", "acme-corp-observability-codex"),
+        (
+            ".cursor-plugin/marketplace.json",
+            "acme-corp-observability-cursor",
+        ),
+        (
+            ".agents/plugins/marketplace.json",
+            "acme-corp-observability-codex",
+        ),
     ] {
-        let mkt: serde_json::Value = serde_json::from_slice(&bundle.get(path).expect(path).contents).expect("json");
+        let mkt: serde_json::Value =
+            serde_json::from_slice(&bundle.get(path).expect(path).contents).expect("json");
         let plugins = mkt["plugins"].as_array().expect("plugins");
         assert_eq!(plugins[0]["name"], first, "{path}");
         assert_eq!(plugins.len(), 3, "{path}");
         for p in plugins {
-            let source = p["source"].as_str().or_else(|| p["source"]["path"].as_str()).expect("source");
+            let source = p["source"]
+                .as_str()
+                .or_else(|| p["source"]["path"].as_str())
+                .expect("source");
             let dir = source.strip_prefix("./").expect("relative source");
-            let manifest = bundle.files().any(|f| f.path.starts_with(&format!("{dir}/")) && f.path.ends_with("plugin.json"));
+            let manifest = bundle
+                .files()
+                .any(|f| f.path.starts_with(&format!("{dir}/")) && f.path.ends_with("plugin.json"));
             assert!(manifest, "{path}: {source} has no plugin.json");
         }
     }
@@ -122,14 +192,33 @@ fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
 #[test]
 fn feature_plugins_never_send_a_gram_key_to_another_host() {
     let bundle = render::marketplace(&org(SERVER), &key(), &spec()).expect("render");
-    let mcp: serde_json::Value = serde_json::from_slice(&bundle.get("payments/.mcp.json").expect("mcp").contents).expect("json");
-    assert_eq!(mcp["mcpServers"]["ledger"]["headers"]["Authorization"], "Bearer ${GRAM_KEY}");
-    assert!(mcp["mcpServers"]["stripe"]["headers"].get("Authorization").is_none());
-    let text = bundle.files().filter(|f| !f.path.ends_with("gram-hook.curlrc")).map(|f| String::from_utf8_lossy(&f.contents).into_owned()).collect::<String>();
-    assert!(!text.contains(crate::support::KEY), "the hooks key may only be in the hook's curl config");
+    let mcp: serde_json::Value =
+        serde_json::from_slice(&bundle.get("payments/.mcp.json").expect("mcp").contents)
+            .expect("json");
+    assert_eq!(
+        mcp["mcpServers"]["ledger"]["headers"]["Authorization"],
+        "Bearer ${GRAM_KEY}"
+    );
+    assert!(mcp["mcpServers"]["stripe"]["headers"]
+        .get("Authorization")
+        .is_none());
+    let text = bundle
+        .files()
+        .filter(|f| !f.path.ends_with("gram-hook.curlrc"))
+        .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
+        .collect::<String>();
+    assert!(
+        !text.contains(crate::support::KEY),
+        "the hooks key may only be in the hook's curl config"
+    );
 
     let mut hostile = spec();
     hostile.plugins[0].servers[1].public = false;
-    let err = render::marketplace(&org(SERVER), &key(), &hostile).expect_err("private off-Gram server");
-    assert!(err.to_string().contains("never sends a Gram key to another host"), "{err}");
+    let err =
+        render::marketplace(&org(SERVER), &key(), &hostile).expect_err("private off-Gram server");
+    assert!(
+        err.to_string()
+            .contains("never sends a Gram key to another host"),
+        "{err}"
+    );
 }

@@ -27,32 +27,56 @@ fn hostile_values_arrive_literally_and_nothing_is_executed() {
     let gram = GramStandIn::start();
     let tmp = tempfile::tempdir().expect("tmp");
     let pwned = tmp.path().join("pwned");
-    let project = format!("x\"; touch {p}; \" $(touch {p}) `touch {p}` it's ${{HOME}} \\", p = pwned.display());
+    let project = format!(
+        "x\"; touch {p}; \" $(touch {p}) `touch {p}` it's ${{HOME}} \\",
+        p = pwned.display()
+    );
     let config = OrgConfig {
         // Relative to the hook's working directory (the plugin), to stay within the slug limit.
         org_name: "Ev'il \"Org\" $(touch pwned) `touch pwned`".into(),
         project_slug: project.clone(),
         ..org_config(&gram.url())
     };
-    let org = config.validate().expect("printable hostile values are accepted as data");
+    let org = config
+        .validate()
+        .expect("printable hostile values are accepted as data");
     let dir = tmp.path().join("plugin");
-    unpack(&render::observability_plugin(&org, &key(), Platform::Claude).expect("render"), &dir);
-    let prompt = serde_json::to_string(&format!("$(touch {p}) `touch {p}` '\"; touch {p}", p = pwned.display())).expect("json");
+    unpack(
+        &render::observability_plugin(&org, &key(), Platform::Claude).expect("render"),
+        &dir,
+    );
+    let prompt = serde_json::to_string(&format!(
+        "$(touch {p}) `touch {p}` '\"; touch {p}",
+        p = pwned.display()
+    ))
+    .expect("json");
 
     for event in ["UserPromptSubmit", "Stop"] {
         gram.clear();
         let body = event_body(event, &prompt);
         let run = run_hook(&dir, event, &body);
-        assert_eq!(run.output.status.code(), Some(0), "{event}: {run:?}", run = run.output);
+        assert_eq!(
+            run.output.status.code(),
+            Some(0),
+            "{event}: {run:?}",
+            run = run.output
+        );
         let got = gram.wait_for(1, DELIVERY);
         assert_eq!(got.len(), 1, "{event}: exactly one request");
         let req = &got[0];
         assert_eq!(req.url, "/rpc/hooks.claude");
         assert_eq!(req.header("Gram-Key"), Some(KEY));
-        assert_eq!(req.header("Gram-Project"), Some(project.as_str()), "project must arrive literally");
+        assert_eq!(
+            req.header("Gram-Project"),
+            Some(project.as_str()),
+            "project must arrive literally"
+        );
         assert_eq!(req.body, body, "{event}: body must arrive byte for byte");
     }
-    assert!(!pwned.exists() && !dir.join("pwned").exists(), "a hostile value was executed");
+    assert!(
+        !pwned.exists() && !dir.join("pwned").exists(),
+        "a hostile value was executed"
+    );
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
 
@@ -67,12 +91,20 @@ fn decision_events_print_grams_answer_and_others_print_nothing() {
 
     let run = run_hook(tmp.path(), "PreToolUse", &event_body("PreToolUse", "\"x\""));
     assert_eq!(run.output.status.code(), Some(0));
-    let printed: serde_json::Value = serde_json::from_slice(&run.output.stdout).expect("stdout is Gram's JSON answer");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&run.output.stdout).expect("stdout is Gram's JSON answer");
     assert_eq!(printed, deny);
 
-    let run = run_hook(tmp.path(), "PostToolUse", &event_body("PostToolUse", "\"x\""));
+    let run = run_hook(
+        tmp.path(),
+        "PostToolUse",
+        &event_body("PostToolUse", "\"x\""),
+    );
     assert_eq!(run.output.status.code(), Some(0));
-    assert!(run.output.stdout.is_empty(), "non-decision events print nothing");
+    assert!(
+        run.output.stdout.is_empty(),
+        "non-decision events print nothing"
+    );
     assert_eq!(gram.wait_for(2, DELIVERY).len(), 2);
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
@@ -101,13 +133,22 @@ fn every_platform_posts_to_its_own_endpoint() {
 fn processes_showing(needle: &str) -> Vec<String> {
     let mut hits = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        if !entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
             continue;
         }
         for file in ["cmdline", "environ"] {
             if let Ok(bytes) = std::fs::read(entry.path().join(file)) {
                 if String::from_utf8_lossy(&bytes).contains(needle) {
-                    hits.push(format!("{}/{file}: {}", entry.path().display(), String::from_utf8_lossy(&bytes).replace('\0', " ")));
+                    hits.push(format!(
+                        "{}/{file}: {}",
+                        entry.path().display(),
+                        String::from_utf8_lossy(&bytes).replace('\0', " ")
+                    ));
                 }
             }
         }
@@ -139,8 +180,15 @@ fn the_key_never_appears_in_any_process_argv_or_environment() {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(samples > 10, "too few samples");
-        assert_eq!(gram.requests().len(), 1, "{event}: the request was in flight while sampling");
-        assert_eq!(hook.join().expect("hook thread").output.status.code(), Some(0));
+        assert_eq!(
+            gram.requests().len(),
+            1,
+            "{event}: the request was in flight while sampling"
+        );
+        assert_eq!(
+            hook.join().expect("hook thread").output.status.code(),
+            Some(0)
+        );
     }
 }
 
@@ -149,11 +197,28 @@ fn the_key_never_appears_in_any_process_argv_or_environment() {
 fn assert_fails_open(server: &str, what: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tmp");
     unpack(&plugin(server, Platform::Claude), tmp.path());
-    for (event, bound) in [("PreToolUse", DECISION_BOUND), ("UserPromptSubmit", DECISION_BOUND), ("Stop", BACKGROUND_BOUND), ("SessionEnd", BACKGROUND_BOUND)] {
+    for (event, bound) in [
+        ("PreToolUse", DECISION_BOUND),
+        ("UserPromptSubmit", DECISION_BOUND),
+        ("Stop", BACKGROUND_BOUND),
+        ("SessionEnd", BACKGROUND_BOUND),
+    ] {
         let run = run_hook(tmp.path(), event, &event_body(event, "\"x\""));
-        assert_eq!(run.output.status.code(), Some(0), "{what}: {event} must exit 0 (2 would block the agent)");
-        assert!(run.output.stdout.is_empty(), "{what}: {event} printed {:?}", String::from_utf8_lossy(&run.output.stdout));
-        assert!(run.elapsed < bound, "{what}: {event} took {:?}, bound {bound:?}", run.elapsed);
+        assert_eq!(
+            run.output.status.code(),
+            Some(0),
+            "{what}: {event} must exit 0 (2 would block the agent)"
+        );
+        assert!(
+            run.output.stdout.is_empty(),
+            "{what}: {event} printed {:?}",
+            String::from_utf8_lossy(&run.output.stdout)
+        );
+        assert!(
+            run.elapsed < bound,
+            "{what}: {event} took {:?}, bound {bound:?}",
+            run.elapsed
+        );
     }
     tmp
 }
@@ -181,7 +246,11 @@ fn fails_open_when_gram_answers_errors_or_garbage() {
     let _first = assert_fails_open(&gram.url(), "500");
     gram.answer_with(|_| Answer::error(401, "unauthorized", "key revoked"));
     let _second = assert_fails_open(&gram.url(), "401");
-    assert_eq!(gram.wait_for(8, DELIVERY).len(), 8, "every event was still sent");
+    assert_eq!(
+        gram.wait_for(8, DELIVERY).len(),
+        8,
+        "every event was still sent"
+    );
 }
 
 #[test]
@@ -224,7 +293,16 @@ fn scripts_parse_in_sh_and_bash_for_every_platform() {
 /// The script is POSIX sh (run by `sh`), and also clean for bash, which some agents use.
 pub fn assert_bash_n(script: &Path) {
     for shell in ["sh", "bash"] {
-        let out = std::process::Command::new(shell).arg("-n").arg(script).output().expect("-n");
-        assert!(out.status.success(), "{shell} -n {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new(shell)
+            .arg("-n")
+            .arg(script)
+            .output()
+            .expect("-n");
+        assert!(
+            out.status.success(),
+            "{shell} -n {}: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

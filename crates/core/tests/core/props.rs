@@ -47,32 +47,53 @@ fn server_url() -> impl Strategy<Value = String> {
 }
 
 fn feature_plugin() -> impl Strategy<Value = FeaturePlugin> {
-    (hostile(), prop_oneof![hostile(), "[a-z0-9][a-z0-9-]{0,10}[a-z0-9]"], hostile(), hostile(), any::<bool>(), hostile()).prop_map(
-        |(name, slug, description, server, public, env)| FeaturePlugin {
-            name,
-            slug,
-            description,
-            servers: vec![FeatureServer {
-                display_name: server,
-                mcp_url: "https://app.getgram.ai/mcp/x".into(),
-                public,
-                env: vec![ServerEnv { name: env.clone(), header: env }],
-            }],
-        },
+    (
+        hostile(),
+        prop_oneof![hostile(), "[a-z0-9][a-z0-9-]{0,10}[a-z0-9]"],
+        hostile(),
+        hostile(),
+        any::<bool>(),
+        hostile(),
     )
+        .prop_map(
+            |(name, slug, description, server, public, env)| FeaturePlugin {
+                name,
+                slug,
+                description,
+                servers: vec![FeatureServer {
+                    display_name: server,
+                    mcp_url: "https://app.getgram.ai/mcp/x".into(),
+                    public,
+                    env: vec![ServerEnv {
+                        name: env.clone(),
+                        header: env,
+                    }],
+                }],
+            },
+        )
 }
 
 fn check_bundle(bundle: &gram_admin_core::Bundle) {
     for file in bundle.files() {
         check_relative_path(&file.path).expect("safe path");
         if file.path.ends_with(".json") {
-            serde_json::from_slice::<serde_json::Value>(&file.contents).unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.path));
+            serde_json::from_slice::<serde_json::Value>(&file.contents)
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.path));
         }
         if file.path.ends_with(".sh") {
             let script = String::from_utf8(file.contents.clone()).expect("utf-8 script");
             for shell in ["sh", "bash"] {
-                let out = std::process::Command::new(shell).arg("-n").arg("-c").arg(&script).output().expect("-n");
-                assert!(out.status.success(), "{shell} -n: {}", String::from_utf8_lossy(&out.stderr));
+                let out = std::process::Command::new(shell)
+                    .arg("-n")
+                    .arg("-c")
+                    .arg(&script)
+                    .output()
+                    .expect("-n");
+                assert!(
+                    out.status.success(),
+                    "{shell} -n: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         }
         if file.path == "README.md" {
@@ -110,11 +131,20 @@ fn unescaped_pipes(line: &str) -> usize {
 }
 
 fn refusal_is_clear(err: &Error) {
-    let Error::Invalid { problems } = err else { panic!("expected a validation error, got {err}") };
+    let Error::Invalid { problems } = err else {
+        panic!("expected a validation error, got {err}")
+    };
     assert!(!problems.is_empty());
     for p in problems {
-        assert!(p.message.ends_with('.') || p.message.ends_with(')'), "not a sentence: {:?}", p.message);
-        assert!(!p.message.contains(crate::support::KEY), "a message leaked the key");
+        assert!(
+            p.message.ends_with('.') || p.message.ends_with(')'),
+            "not a sentence: {:?}",
+            p.message
+        );
+        assert!(
+            !p.message.contains(crate::support::KEY),
+            "a message leaked the key"
+        );
     }
 }
 

@@ -5,8 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use gram_admin_core::{render, Bundle, FeaturePlugin, FeatureServer, HooksKey, MarketplaceSpec, Org, OrgConfig, Platform};
 use gram_admin_core::render::ServerEnv;
+use gram_admin_core::{
+    render, Bundle, FeaturePlugin, FeatureServer, HooksKey, MarketplaceSpec, Org, OrgConfig,
+    Platform,
+};
 
 /// Shaped like a real key, obviously fake.
 pub const KEY: &str = "gram_local_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -47,7 +50,10 @@ pub fn spec() -> MarketplaceSpec {
                         display_name: "Stripe".into(),
                         mcp_url: "https://mcp.stripe.test/mcp".into(),
                         public: true,
-                        env: vec![ServerEnv { name: "STRIPE_API_KEY".into(), header: "X-Stripe-Key".into() }],
+                        env: vec![ServerEnv {
+                            name: "STRIPE_API_KEY".into(),
+                            header: "X-Stripe-Key".into(),
+                        }],
                     },
                 ],
             },
@@ -93,7 +99,15 @@ pub fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn sh");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
     let output = child.wait_with_output().expect("wait");
-    HookRun { output, elapsed: start.elapsed() }
+    HookRun {
+        output,
+        elapsed: start.elapsed(),
+    }
 }

@@ -10,12 +10,22 @@ use serde_json::{json, Value};
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = shared_dir().join("contracts/cursor").join(name);
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema")).expect("schema JSON");
-    jsonschema::options().should_validate_formats(true).build(&schema).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema"))
+        .expect("schema JSON");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn json_at(bundle: &Bundle, path: &str) -> Value {
-    serde_json::from_slice(&bundle.get(path).unwrap_or_else(|| panic!("{path} missing")).contents).expect("JSON")
+    serde_json::from_slice(
+        &bundle
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} missing"))
+            .contents,
+    )
+    .expect("JSON")
 }
 
 /// Every problem Cursor's own checks would find in a marketplace bundle.
@@ -23,12 +33,21 @@ fn cursor_problems(bundle: &Bundle) -> Vec<String> {
     let mut problems = Vec::new();
     let plugin_schema = schema("plugin.schema.json");
     let marketplace = json_at(bundle, ".cursor-plugin/marketplace.json");
-    problems.extend(schema("marketplace.schema.json").iter_errors(&marketplace).map(|e| format!("marketplace.json: {e}")));
+    problems.extend(
+        schema("marketplace.schema.json")
+            .iter_errors(&marketplace)
+            .map(|e| format!("marketplace.json: {e}")),
+    );
     for entry in marketplace["plugins"].as_array().into_iter().flatten() {
         let name = entry["name"].as_str().unwrap_or_default();
         let source = entry["source"].as_str().unwrap_or_default();
-        let Some(dir) = source.strip_prefix("./").filter(|d| !d.split('/').any(|c| c == ".." || c.is_empty())) else {
-            problems.push(format!("{name}: source {source:?} is not a relative path inside the repository"));
+        let Some(dir) = source
+            .strip_prefix("./")
+            .filter(|d| !d.split('/').any(|c| c == ".." || c.is_empty()))
+        else {
+            problems.push(format!(
+                "{name}: source {source:?} is not a relative path inside the repository"
+            ));
             continue;
         };
         let manifest_path = format!("{dir}/.cursor-plugin/plugin.json");
@@ -37,9 +56,16 @@ fn cursor_problems(bundle: &Bundle) -> Vec<String> {
             continue;
         };
         let manifest: Value = serde_json::from_slice(&file.contents).expect("JSON");
-        problems.extend(plugin_schema.iter_errors(&manifest).map(|e| format!("{manifest_path}: {e}")));
+        problems.extend(
+            plugin_schema
+                .iter_errors(&manifest)
+                .map(|e| format!("{manifest_path}: {e}")),
+        );
         if manifest["name"] != name {
-            problems.push(format!("{manifest_path}: name {} differs from the marketplace entry {name}", manifest["name"]));
+            problems.push(format!(
+                "{manifest_path}: name {} differs from the marketplace entry {name}",
+                manifest["name"]
+            ));
         }
         for key in ["hooks", "mcpServers"] {
             if let Some(referenced) = manifest[key].as_str() {
@@ -54,7 +80,10 @@ fn cursor_problems(bundle: &Bundle) -> Vec<String> {
         let hooks: Value = serde_json::from_slice(&file.contents).expect("JSON");
         for command in all_commands(&hooks) {
             if command.contains("://") {
-                problems.push(format!("{}: a hook command contains a URL, Cursor drops the file: {command}", file.path));
+                problems.push(format!(
+                    "{}: a hook command contains a URL, Cursor drops the file: {command}",
+                    file.path
+                ));
             }
         }
     }
@@ -65,7 +94,13 @@ fn all_commands(v: &Value) -> Vec<String> {
     match v {
         Value::Object(map) => map
             .iter()
-            .flat_map(|(k, v)| if k == "command" { v.as_str().map(str::to_owned).into_iter().collect() } else { all_commands(v) })
+            .flat_map(|(k, v)| {
+                if k == "command" {
+                    v.as_str().map(str::to_owned).into_iter().collect()
+                } else {
+                    all_commands(v)
+                }
+            })
             .collect(),
         Value::Array(items) => items.iter().flat_map(all_commands).collect(),
         _ => Vec::new(),
@@ -73,7 +108,12 @@ fn all_commands(v: &Value) -> Vec<String> {
 }
 
 fn marketplace() -> Bundle {
-    render::marketplace(&fixture_org("https://app.getgram.ai"), &HooksKey::parse(KEY_FIXTURE).expect("key"), &fixture_spec()).expect("render")
+    render::marketplace(
+        &fixture_org("https://app.getgram.ai"),
+        &HooksKey::parse(KEY_FIXTURE).expect("key"),
+        &fixture_spec("https://app.getgram.ai"),
+    )
+    .expect("render")
 }
 
 #[test]
@@ -83,18 +123,43 @@ fn rendered_marketplace_passes_cursors_checks() {
 
 #[test]
 fn flat_cursor_plugin_validates_and_uses_cursors_hook_format() {
-    let bundle = render::observability_plugin(&fixture_org("https://app.getgram.ai"), &HooksKey::placeholder(), Platform::Cursor).expect("render");
+    let bundle = render::observability_plugin(
+        &fixture_org("https://app.getgram.ai"),
+        &HooksKey::placeholder(),
+        Platform::Cursor,
+    )
+    .expect("render");
     let manifest = json_at(&bundle, ".cursor-plugin/plugin.json");
-    let errors: Vec<String> = schema("plugin.schema.json").iter_errors(&manifest).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = schema("plugin.schema.json")
+        .iter_errors(&manifest)
+        .map(|e| e.to_string())
+        .collect();
     assert_eq!(errors, Vec::<String>::new());
     let hooks = json_at(&bundle, "hooks/hooks.json");
     assert_eq!(hooks["version"], 1);
-    let events: Vec<&str> = hooks["hooks"].as_object().expect("hooks").keys().map(String::as_str).collect();
+    let events: Vec<&str> = hooks["hooks"]
+        .as_object()
+        .expect("hooks")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(events, Platform::Cursor.hook_events());
     for (event, entries) in hooks["hooks"].as_object().expect("hooks") {
         let entry = &entries[0];
-        assert!(entry.get("hooks").is_none(), "{event}: Cursor entries are flat");
-        assert!(entry["command"].as_str().expect("command").contains("$CURSOR_PLUGIN_ROOT") || entry["command"].as_str().expect("command").contains("${CURSOR_PLUGIN_ROOT}"));
+        assert!(
+            entry.get("hooks").is_none(),
+            "{event}: Cursor entries are flat"
+        );
+        assert!(
+            entry["command"]
+                .as_str()
+                .expect("command")
+                .contains("$CURSOR_PLUGIN_ROOT")
+                || entry["command"]
+                    .as_str()
+                    .expect("command")
+                    .contains("${CURSOR_PLUGIN_ROOT}")
+        );
     }
 }
 
@@ -102,17 +167,60 @@ fn flat_cursor_plugin_validates_and_uses_cursors_hook_format() {
 #[test]
 fn the_checks_catch_broken_variants() {
     let broken: Vec<(&str, Box<dyn Fn(&mut Value)>, &str, &str)> = vec![
-        (".cursor-plugin/marketplace.json", Box::new(|m| m["plugins"][0]["name"] = json!("Bad Name")), "does not match", "bad plugin name"),
-        (".cursor-plugin/marketplace.json", Box::new(|m| m["plugins"][1]["source"] = json!("./missing")), "does not exist", "missing source folder"),
-        (".cursor-plugin/marketplace.json", Box::new(|m| m["plugins"][0]["source"] = json!("../escape")), "not a relative path", "escaping source"),
-        (".cursor-plugin/marketplace.json", Box::new(|m| m["unknown"] = json!(1)), "Additional properties", "unknown marketplace key"),
-        ("acme-corp-observability-cursor/.cursor-plugin/plugin.json", Box::new(|m| m["matcher"] = json!("x")), "Additional properties", "unknown plugin key"),
-        ("acme-corp-observability-cursor/.cursor-plugin/plugin.json", Box::new(|m| m["homepage"] = json!("not a uri")), "uri", "bad homepage"),
-        ("acme-corp-observability-cursor/.cursor-plugin/plugin.json", Box::new(|m| m["name"] = json!("other")), "differs", "name mismatch"),
-        ("acme-corp-observability-cursor/.cursor-plugin/plugin.json", Box::new(|m| m["hooks"] = json!("./nope.json")), "missing", "dangling hooks path"),
+        (
+            ".cursor-plugin/marketplace.json",
+            Box::new(|m| m["plugins"][0]["name"] = json!("Bad Name")),
+            "does not match",
+            "bad plugin name",
+        ),
+        (
+            ".cursor-plugin/marketplace.json",
+            Box::new(|m| m["plugins"][1]["source"] = json!("./missing")),
+            "does not exist",
+            "missing source folder",
+        ),
+        (
+            ".cursor-plugin/marketplace.json",
+            Box::new(|m| m["plugins"][0]["source"] = json!("../escape")),
+            "not a relative path",
+            "escaping source",
+        ),
+        (
+            ".cursor-plugin/marketplace.json",
+            Box::new(|m| m["unknown"] = json!(1)),
+            "Additional properties",
+            "unknown marketplace key",
+        ),
+        (
+            "acme-corp-observability-cursor/.cursor-plugin/plugin.json",
+            Box::new(|m| m["matcher"] = json!("x")),
+            "Additional properties",
+            "unknown plugin key",
+        ),
+        (
+            "acme-corp-observability-cursor/.cursor-plugin/plugin.json",
+            Box::new(|m| m["homepage"] = json!("not a uri")),
+            "uri",
+            "bad homepage",
+        ),
+        (
+            "acme-corp-observability-cursor/.cursor-plugin/plugin.json",
+            Box::new(|m| m["name"] = json!("other")),
+            "differs",
+            "name mismatch",
+        ),
+        (
+            "acme-corp-observability-cursor/.cursor-plugin/plugin.json",
+            Box::new(|m| m["hooks"] = json!("./nope.json")),
+            "missing",
+            "dangling hooks path",
+        ),
         (
             "acme-corp-observability-cursor/hooks/hooks.json",
-            Box::new(|m| m["hooks"]["stop"][0]["command"] = json!("curl https://app.getgram.ai/rpc/hooks.cursor")),
+            Box::new(|m| {
+                m["hooks"]["stop"][0]["command"] =
+                    json!("curl https://app.getgram.ai/rpc/hooks.cursor")
+            }),
             "contains a URL",
             "URL in a command",
         ),
@@ -127,9 +235,14 @@ fn the_checks_catch_broken_variants() {
             } else {
                 file.contents.clone()
             };
-            bundle.insert(file.path.clone(), contents, file.mode).expect("insert");
+            bundle
+                .insert(file.path.clone(), contents, file.mode)
+                .expect("insert");
         }
         let problems = cursor_problems(&bundle);
-        assert!(problems.iter().any(|p| p.contains(expected)), "{what}: expected a problem containing {expected:?}, got {problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{what}: expected a problem containing {expected:?}, got {problems:?}"
+        );
     }
 }

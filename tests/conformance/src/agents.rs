@@ -1,0 +1,232 @@
+//! The real Claude Code and Codex CLIs, installed from npm at test time (pinned, into the
+//! git-ignored `.cache/agents`; proprietary — never committed), each run in a throwaway home.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Pinned so a new release cannot change what "works in the real agent" means under us.
+pub const CLAUDE_CODE: (&str, &str) = ("@anthropic-ai/claude-code", "2.1.330");
+pub const CODEX: (&str, &str) = ("@openai/codex", "0.169.0");
+
+/// Set to run the suite without the real agents (prints a warning; CI never sets it).
+pub const SKIP_ENV: &str = "GRAM_ADMIN_SKIP_REAL_AGENTS";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `.cache/agents` in the repository (override with `GRAM_ADMIN_AGENT_CACHE`).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("GRAM_ADMIN_AGENT_CACHE")
+        .map_or_else(|| repo_root().join(".cache/agents"), PathBuf::from)
+}
+
+/// Paths of the installed binaries.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    pub claude: PathBuf,
+    pub codex: PathBuf,
+}
+
+/// Installs both agents once per test process, or returns `None` when skipped on purpose.
+/// Any other failure (npm unreachable, a broken install) panics with what to do.
+pub fn installed() -> Option<&'static Installed> {
+    static INSTALLED: OnceLock<Option<Installed>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            if std::env::var_os(SKIP_ENV).is_some() {
+                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+                return None;
+            }
+            Some(install())
+        })
+        .as_ref()
+}
+
+fn install() -> Installed {
+    let dir = cache_dir();
+    let bin = dir.join("node_modules/.bin");
+    let installed = Installed {
+        claude: bin.join("claude"),
+        codex: bin.join("codex"),
+    };
+    if version_matches(&installed.claude, CLAUDE_CODE.1)
+        && version_matches(&installed.codex, CODEX.1)
+    {
+        return installed;
+    }
+    std::fs::create_dir_all(&dir).expect("create the agent cache");
+    // A package.json of our own keeps npm from walking up into the repository.
+    let manifest = dir.join("package.json");
+    if !manifest.exists() {
+        std::fs::write(
+            &manifest,
+            "{\"name\": \"gram-admin-agent-cache\", \"private\": true}\n",
+        )
+        .expect("write package.json");
+    }
+    let started = Instant::now();
+    eprintln!(
+        "installing {}@{} and {}@{} from npm into {} …",
+        CLAUDE_CODE.0,
+        CLAUDE_CODE.1,
+        CODEX.0,
+        CODEX.1,
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .arg(format!("{}@{}", CLAUDE_CODE.0, CLAUDE_CODE.1))
+        .arg(format!("{}@{}", CODEX.0, CODEX.1))
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
+        });
+    assert!(
+        status.success(),
+        "npm could not install the real agents ({status}). The conformance suite needs the npm registry; \
+         to run the other tests without it set {SKIP_ENV}=1 (never in CI)."
+    );
+    for (bin, (package, version)) in [(&installed.claude, CLAUDE_CODE), (&installed.codex, CODEX)] {
+        assert!(
+            version_matches(bin, version),
+            "{package}@{version} installed but `{} --version` does not print {version}: its install script did not run (was npm run with --ignore-scripts?)",
+            bin.display()
+        );
+    }
+    eprintln!(
+        "installed the real agents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    installed
+}
+
+fn version_matches(bin: &Path, version: &str) -> bool {
+    Command::new(bin)
+        .arg("--version")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(version))
+}
+
+/// A throwaway home for one agent run: HOME, CLAUDE_CONFIG_DIR, CODEX_HOME and a project dir.
+#[derive(Debug)]
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("sandbox");
+        for sub in ["home", "claude-config", "codex-home", "project"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("sandbox dirs");
+        }
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    /// A command for `program` with only the environment an isolated agent needs.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        cmd.env_clear()
+            .env("PATH", path)
+            .env("HOME", self.dir.path().join("home"))
+            .env("CLAUDE_CONFIG_DIR", self.dir.path().join("claude-config"))
+            .env("CODEX_HOME", self.dir.path().join("codex-home"))
+            .env("TMPDIR", std::env::temp_dir())
+            .env("LANG", "C.UTF-8")
+            .env("DISABLE_AUTOUPDATER", "1")
+            .env("DISABLE_TELEMETRY", "1")
+            .env("DISABLE_ERROR_REPORTING", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .env("CLAUDE_CODE_MAX_RETRIES", "0")
+            .env("NO_COLOR", "1")
+            .current_dir(self.project())
+            .stdin(Stdio::null());
+        cmd
+    }
+}
+
+/// Output and wall time of a finished command, killed at `limit`.
+#[derive(Debug)]
+pub struct Finished {
+    pub output: Output,
+    pub elapsed: Duration,
+}
+
+impl Finished {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn success(&self) -> bool {
+        self.output.status.success()
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "status {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.output.status,
+            self.stdout(),
+            self.stderr()
+        )
+    }
+}
+
+pub fn run(mut cmd: Command, limit: Duration) -> Finished {
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(output) => Finished {
+            output: output.expect("wait"),
+            elapsed: started.elapsed(),
+        },
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let output = rx.recv().expect("wait after kill").expect("wait");
+            panic!(
+                "{cmd:?} did not finish within {limit:?}\n--- stdout\n{}\n--- stderr\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Codex: placeholder until the Codex facts are in.
