@@ -179,9 +179,8 @@ fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
 
 fn render_plugin(platform: &str, args: &OrgArgs) -> Result<(Bundle, HooksKey)> {
     let platform: Platform = platform.parse()?;
-    let org = org_config(args, None).validate()?;
     let key = read_key(&args.key)?;
-    let bundle = render::observability_plugin(&org, &key, platform)?;
+    let bundle = render::observability_plugin_for(&org_config(args, None), &key, platform)?;
     Ok((bundle, key))
 }
 

@@ -16,7 +16,7 @@ pub use markdown::escape_table_cell;
 pub use marketplace::{
     marketplace, MarketplaceSpec, CLAUDE_MARKETPLACE, CODEX_MARKETPLACE, CURSOR_MARKETPLACE,
 };
-pub use observability::observability_plugin;
+pub use observability::{observability_plugin, observability_plugin_for};
 
 use crate::bundle::Bundle;
 

@@ -40,6 +40,15 @@ pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Re
     Ok(bundle)
 }
 
+/// Validates `config` and renders its observability plugin: what the app and the CLI call.
+pub fn observability_plugin_for(
+    config: &crate::OrgConfig,
+    key: &HooksKey,
+    platform: Platform,
+) -> Result<Bundle> {
+    observability_plugin(&config.validate()?, key, platform)
+}
+
 /// The command an agent runs for `event`. It names only the plugin root variable and the
 /// event: the Gram URL stays out of it (Cursor drops hook files whose commands hold a URL),
 /// and `sh` runs the script even where the executable bit was lost.

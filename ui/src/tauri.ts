@@ -1,0 +1,26 @@
+// The only module that talks to Tauri. Everything else calls these typed functions.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppError } from "./bindings/AppError";
+import type { OrgConfig } from "./bindings/OrgConfig";
+import type { Platform } from "./bindings/Platform";
+import type { PreviewFile } from "./bindings/PreviewFile";
+
+export type { AppError, OrgConfig, Platform, PreviewFile };
+
+/** Every file of the plugin, hooks/hooks.json first, the key masked. */
+export function previewPlugin(config: OrgConfig, platform: Platform): Promise<PreviewFile[]> {
+  return invoke<PreviewFile[]>("preview_plugin", { config, platform });
+}
+
+/** Opens the native save dialog and writes the ZIP; null when the admin cancels. */
+export function exportPluginZip(config: OrgConfig, platform: Platform): Promise<string | null> {
+  return invoke<string | null>("export_plugin_zip", { config, platform });
+}
+
+/** Commands reject with an AppError; anything else is wrapped as internal. */
+export function asAppError(err: unknown): AppError {
+  if (err && typeof err === "object" && "code" in err && "message" in err) {
+    return err as AppError;
+  }
+  return { code: "internal", message: String(err), problems: [] };
+}
