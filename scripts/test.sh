@@ -15,4 +15,6 @@ fi
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 echo -n test | HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+# The GUI test drives the real app binary, which `cargo test` does not build for another crate.
+cargo build --workspace --locked
 keyctl session - cargo test --workspace --locked --no-fail-fast "$@"

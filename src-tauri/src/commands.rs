@@ -23,12 +23,11 @@ pub fn preview_plugin(config: OrgConfig, platform: Platform) -> Result<Vec<Previ
 /// Asks where to save (native dialog), then writes the ZIP. `None` when the admin cancels.
 #[tauri::command]
 pub async fn export_plugin_zip(
-    app: tauri::AppHandle,
     config: OrgConfig,
     platform: Platform,
 ) -> Result<Option<String>, AppError> {
     let file_name = default_zip_name(&config, platform)?;
-    let Some(path) = crate::dialog::ask_save_path(&app, &file_name).await? else {
+    let Some(path) = crate::dialog::ask_save_path(&file_name).await? else {
         return Ok(None);
     };
     write_plugin_zip(&config, platform, &path)?;

@@ -1,25 +1,20 @@
-//! The native save dialog (GTK on Linux through rfd). GTK dialogs must run on the main thread:
-//! the command hands the dialog to it and awaits the answer.
+//! The native save dialog (GTK on Linux through rfd).
+//!
+//! rfd's GTK backend runs its dialogs on a GTK thread of its own and waits for them there;
+//! asking from the main thread (where Tauri's event loop runs) would deadlock it, so the
+//! command awaits the dialog from the async runtime instead.
 
 use std::path::PathBuf;
-
-use tauri::AppHandle;
 
 use crate::error::AppError;
 
 /// Shows "Save as" with `file_name` suggested; `None` when cancelled.
-pub async fn ask_save_path(app: &AppHandle, file_name: &str) -> Result<Option<PathBuf>, AppError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let file_name = file_name.to_owned();
-    app.run_on_main_thread(move || {
-        let path = rfd::FileDialog::new()
-            .set_title("Export the observability plugin")
-            .set_file_name(&file_name)
-            .add_filter("ZIP archive", &["zip"])
-            .save_file();
-        let _ = tx.send(path);
-    })
-    .map_err(|e| AppError::internal(format!("Could not open the save dialog: {e}")))?;
-    rx.await
-        .map_err(|_| AppError::internal("The save dialog closed without an answer."))
+pub async fn ask_save_path(file_name: &str) -> Result<Option<PathBuf>, AppError> {
+    let handle = rfd::AsyncFileDialog::new()
+        .set_title("Export the observability plugin")
+        .set_file_name(file_name)
+        .add_filter("ZIP archive", &["zip"])
+        .save_file()
+        .await;
+    Ok(handle.map(|h| h.path().to_owned()))
 }

@@ -1,0 +1,1 @@
+//! See tests/gui: the app driven in real WebKit.
