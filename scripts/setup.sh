@@ -51,10 +51,12 @@ if ! command -v cargo >/dev/null 2>&1; then
   fi
 fi
 
-# The UI's packages, exactly as locked; skipped when node_modules matches the lock file.
+# The UI's packages at the locked versions; skipped when node_modules already matches the lock
+# file. (`npm install`, not `npm ci`: ci insists on lock entries for every platform's optional
+# packages, which some registry mirrors do not list.)
 if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.gram-admin-lock; then
   say "Installing the UI's npm packages"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.gram-admin-lock)
+  (cd ui && npm install --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.gram-admin-lock)
 fi
 
 if [ "$want_test" = 1 ]; then
