@@ -151,7 +151,7 @@ fn count_items(value: &Value, key: &str, wanted: &str) -> usize {
     }
 }
 
-fn turn_for<'a>(request: &Value, done: usize, script: &'a [Turn]) -> Turn {
+fn turn_for(request: &Value, done: usize, script: &[Turn]) -> Turn {
     let has_tools = request
         .get("tools")
         .and_then(Value::as_array)

@@ -30,7 +30,7 @@ fn key_file(dir: &Path) -> PathBuf {
     path
 }
 
-fn org_args<'a>(key: &'a str) -> Vec<&'a str> {
+fn org_args(key: &str) -> Vec<&str> {
     vec![
         "--org",
         "Acme Corp",

@@ -166,7 +166,14 @@ fn flat_cursor_plugin_validates_and_uses_cursors_hook_format() {
 /// The checks above are only worth something if they catch what Cursor would reject.
 #[test]
 fn the_checks_catch_broken_variants() {
-    let broken: Vec<(&str, Box<dyn Fn(&mut Value)>, &str, &str)> = vec![
+    // (file, how to break it, the problem expected, what the variant is)
+    type Breakage = (
+        &'static str,
+        Box<dyn Fn(&mut Value)>,
+        &'static str,
+        &'static str,
+    );
+    let broken: Vec<Breakage> = vec![
         (
             ".cursor-plugin/marketplace.json",
             Box::new(|m| m["plugins"][0]["name"] = json!("Bad Name")),

@@ -125,14 +125,30 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
     }
 }
 
-async fn click_export(client: &Client) {
-    client
-        .find(Locator::Css("button#export"))
+async fn click(client: &Client, css: &str) {
+    let element = client
+        .find(Locator::Css(css))
         .await
-        .expect("export")
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element
         .click()
         .await
-        .expect("click");
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element
+        .attr(name)
+        .await
+        .unwrap_or_else(|e| panic!("{css} {name}: {e}"))
+}
+
+async fn click_export(client: &Client) {
+    click(client, "button#export").await;
 }
 
 /// Waits for the GTK save dialog, sends `keys`, types `path` (if any) and presses Return.
@@ -176,13 +192,7 @@ async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_thei
 
     fill(&client, "org_name", "Acme Corp").await;
     fill(&client, "project_slug", "default").await;
-    client
-        .find(Locator::Css("button#preview"))
-        .await
-        .expect("preview")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "button#preview").await;
 
     wait_for_text(&client, "#file-list", "hooks/hooks.json").await;
     let mut paths = Vec::new();
@@ -212,13 +222,7 @@ async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_thei
         !html.contains(&"0".repeat(64)),
         "the full key is in the DOM"
     );
-    client
-        .find(Locator::Css("#file-list li:nth-child(3) button"))
-        .await
-        .expect("curlrc")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "#file-list li:nth-child(3) button").await;
     let config = wait_for_text(&client, "#file-text", "Gram-Key").await;
     assert!(config.contains("gram_local_00000…"), "{config}");
 
@@ -242,13 +246,7 @@ async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_thei
         std::fs::read_dir(&dir).expect("dir").next().is_none(),
         "a cancelled dialog wrote something"
     );
-    let banner_hidden = client
-        .find(Locator::Css("#banner"))
-        .await
-        .expect("banner")
-        .attr("hidden")
-        .await
-        .expect("attr");
+    let banner_hidden = attr(&client, "#banner", "hidden").await;
     assert!(
         banner_hidden.is_some(),
         "a cancelled dialog is not an error"
@@ -268,13 +266,7 @@ async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_thei
 
     // Bad input: the problem appears next to its field, and Export stays off.
     fill(&client, "org_name", "!!!").await;
-    client
-        .find(Locator::Css("button#preview"))
-        .await
-        .expect("preview")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "button#preview").await;
     let problem = wait_for_text(
         &client,
         ".problem[data-for='org']",
@@ -282,13 +274,7 @@ async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_thei
     )
     .await;
     assert!(problem.contains("!!!"), "{problem}");
-    let export_disabled = client
-        .find(Locator::Css("button#export"))
-        .await
-        .expect("export")
-        .attr("disabled")
-        .await
-        .expect("attr");
+    let export_disabled = attr(&client, "button#export", "disabled").await;
     assert!(
         export_disabled.is_some(),
         "Export must be off while the input is invalid"
