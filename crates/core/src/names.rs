@@ -28,8 +28,11 @@ pub fn slug(s: &str) -> String {
     out
 }
 
-/// Claude Code and Cursor accept plugin and marketplace names matching
-/// `^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`.
+/// Names every agent accepts for plugins and marketplaces: kebab-case,
+/// `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`.
+///
+/// Claude Code and Cursor document `^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`, but
+/// `claude plugin validate --strict` (2.1.x) refuses a name with a dot, so we refuse dots too.
 pub fn is_valid_plugin_name(name: &str) -> bool {
     let b = name.as_bytes();
     let inner = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
@@ -37,9 +40,7 @@ pub fn is_valid_plugin_name(name: &str) -> bool {
         [] => false,
         [only] => inner(only),
         [first, middle @ .., last] => {
-            inner(first)
-                && inner(last)
-                && middle.iter().all(|c| inner(c) || *c == b'.' || *c == b'-')
+            inner(first) && inner(last) && middle.iter().all(|c| inner(c) || *c == b'-')
         }
     }
 }
@@ -64,10 +65,10 @@ mod tests {
 
     #[test]
     fn plugin_names_follow_the_claude_and_cursor_pattern() {
-        for ok in ["a", "acme-observability", "a.b", "x1", "1x"] {
+        for ok in ["a", "acme-observability", "x1", "1x", "a-b-c"] {
             assert!(is_valid_plugin_name(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "A", "a b", "a_b", ".a", "a.", "é"] {
+        for bad in ["", "-a", "a-", "A", "a b", "a_b", ".a", "a.", "a.b", "é"] {
             assert!(!is_valid_plugin_name(bad), "{bad}");
         }
     }

@@ -116,7 +116,7 @@ impl OrgConfig {
                 if !is_valid_plugin_name(m) || m.len() > crate::names::MAX_NAME_LEN {
                     problems.push(Problem::new(
                         "marketplace",
-                        format!("The marketplace name {m:?} is not accepted by Claude Code and Cursor: use lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."),
+                        format!("The marketplace name {m:?} is not accepted by Claude Code and Cursor: use lowercase letters, digits and '-', starting and ending with a letter or digit."),
                     ));
                 }
                 m.to_owned()

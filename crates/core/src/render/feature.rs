@@ -90,7 +90,7 @@ impl FeaturePlugin {
             p(
                 "slug",
                 format!(
-                    "The slug {:?} of plugin {label} is not a valid plugin name: use lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, at most {} characters.",
+                    "The slug {:?} of plugin {label} is not a valid plugin name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most {} characters.",
                     self.slug,
                     MAX_NAME_LEN - "-cursor".len()
                 ),

@@ -58,7 +58,7 @@ fn validate_strict_passes_on_the_plugin_and_the_marketplace_and_fails_on_broken_
         );
     }
 
-    let broken: [(&str, &str, &str); 4] = [
+    let broken: [(&str, &str, &str); 5] = [
         (
             "hooks/hooks.json",
             "{\"hooks\": {",
@@ -73,6 +73,11 @@ fn validate_strict_passes_on_the_plugin_and_the_marketplace_and_fails_on_broken_
             ".claude-plugin/plugin.json",
             r#"{"name": "Bad Name", "version": "1.0.0"}"#,
             "name with a space",
+        ),
+        (
+            ".claude-plugin/plugin.json",
+            r#"{"name": "acme.observability", "version": "1.0.0"}"#,
+            "name with a dot (why gram-admin refuses dots)",
         ),
         (
             ".claude-plugin/plugin.json",
