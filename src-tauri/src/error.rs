@@ -24,16 +24,6 @@ pub struct AppError {
     pub problems: Vec<Problem>,
 }
 
-impl AppError {
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::Internal,
-            message: message.into(),
-            problems: Vec::new(),
-        }
-    }
-}
-
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
         let message = err.to_string();

@@ -2,13 +2,28 @@ import "./style.css";
 import { asAppError, exportPluginZip, previewPlugin } from "./tauri";
 import type { AppError, OrgConfig, Platform, PreviewFile } from "./tauri";
 
-const form = document.querySelector<HTMLFormElement>("#org-form")!;
-const exportButton = document.querySelector<HTMLButtonElement>("#export")!;
-const previewButton = document.querySelector<HTMLButtonElement>("#preview")!;
-const banner = document.querySelector<HTMLDivElement>("#banner")!;
-const fileList = document.querySelector<HTMLUListElement>("#file-list")!;
-const fileTitle = document.querySelector<HTMLDivElement>("#file-title")!;
-const fileText = document.querySelector<HTMLPreElement>("#file-text")!;
+function element<T extends HTMLElement>(selector: string): T {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`index.html has no ${selector}`);
+  return found;
+}
+
+const form = element<HTMLFormElement>("#org-form");
+const previewButton = element<HTMLButtonElement>("#preview");
+const exportButton = element<HTMLButtonElement>("#export");
+const banner = element<HTMLDivElement>("#banner");
+const empty = element<HTMLDivElement>("#empty");
+const result = element<HTMLDivElement>("#result");
+const summary = element<HTMLDivElement>("#summary");
+const fileList = element<HTMLUListElement>("#file-list");
+const fileTitle = element<HTMLDivElement>("#file-title");
+const fileText = element<HTMLPreElement>("#file-text");
+
+const PLATFORM_NAMES: Record<Platform, string> = {
+  claude: "Claude Code",
+  cursor: "Cursor",
+  codex: "Codex",
+};
 
 let files: PreviewFile[] = [];
 
@@ -23,7 +38,7 @@ function readForm(): { config: OrgConfig; platform: Platform } {
       server_url: text("server_url"),
       ...(email ? { org_email: email } : {}),
     },
-    platform: (data.get("platform") as Platform) ?? "claude",
+    platform: (text("platform") || "claude") as Platform,
   };
 }
 
@@ -34,15 +49,16 @@ function showBanner(kind: "error" | "ok" | null, message = "") {
 }
 
 function clearProblems() {
-  for (const el of document.querySelectorAll<HTMLElement>(".problem")) el.textContent = "";
-  for (const el of form.querySelectorAll("input")) el.removeAttribute("aria-invalid");
+  for (const slot of form.querySelectorAll<HTMLElement>(".problem")) slot.textContent = "";
+  for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
 }
 
+/** Field problems go next to their field; the rest (and every other error) to the banner. */
 function showError(err: AppError) {
   clearProblems();
   const unplaced: string[] = [];
   for (const problem of err.problems) {
-    const slot = document.querySelector<HTMLElement>(`.problem[data-for="${problem.field}"]`);
+    const slot = form.querySelector<HTMLElement>(`.problem[data-for="${CSS.escape(problem.field)}"]`);
     if (slot) {
       slot.textContent = problem.message;
       slot.closest("label")?.querySelector("input")?.setAttribute("aria-invalid", "true");
@@ -58,22 +74,32 @@ function showError(err: AppError) {
 }
 
 function octal(mode: PreviewFile["mode"]): string {
-  return mode === "executable" ? "755" : "644";
+  return mode === "executable" ? "0755" : "0644";
+}
+
+function bytes(size: number): string {
+  return size < 1024 ? `${size} B` : `${(size / 1024).toFixed(1)} KB`;
 }
 
 function select(index: number) {
   const file = files[index];
   if (!file) return;
-  for (const [i, li] of Array.from(fileList.children).entries()) li.classList.toggle("selected", i === index);
-  fileTitle.textContent = `${file.path} · ${octal(file.mode)} · ${file.size} bytes`;
-  fileText.textContent = file.text ?? "(binary file)";
+  for (const [i, item] of Array.from(fileList.children).entries()) {
+    item.classList.toggle("selected", i === index);
+    item.querySelector("button")?.setAttribute("aria-pressed", String(i === index));
+  }
+  fileTitle.textContent = `${file.path} · ${octal(file.mode)} · ${bytes(file.size)}`;
+  fileText.textContent = file.text ?? "(binary file: not shown)";
+  fileText.scrollTo(0, 0);
 }
 
-function renderFiles(list: PreviewFile[]) {
+function showFiles(list: PreviewFile[], platform: Platform) {
   files = list;
+  const total = list.reduce((sum, file) => sum + file.size, 0);
+  summary.textContent = `${PLATFORM_NAMES[platform]} · ${list.length} files · ${bytes(total)}`;
   fileList.replaceChildren(
     ...list.map((file, i) => {
-      const li = document.createElement("li");
+      const item = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
       const path = document.createElement("span");
@@ -81,13 +107,16 @@ function renderFiles(list: PreviewFile[]) {
       path.textContent = file.path;
       const meta = document.createElement("span");
       meta.className = "meta";
-      meta.textContent = `${octal(file.mode)} · ${file.size} B`;
+      meta.textContent = `${octal(file.mode)} · ${bytes(file.size)}`;
       button.append(path, meta);
       button.addEventListener("click", () => select(i));
-      li.append(button);
-      return li;
+      item.append(button);
+      return item;
     }),
   );
+  empty.hidden = true;
+  result.hidden = false;
+  result.classList.remove("stale");
   select(0);
 }
 
@@ -95,12 +124,13 @@ async function runPreview() {
   const { config, platform } = readForm();
   previewButton.disabled = true;
   try {
-    renderFiles(await previewPlugin(config, platform));
+    showFiles(await previewPlugin(config, platform), platform);
     clearProblems();
     showBanner(null);
     exportButton.disabled = false;
   } catch (err) {
     exportButton.disabled = true;
+    result.classList.add("stale");
     showError(asAppError(err));
   } finally {
     previewButton.disabled = false;
@@ -112,6 +142,7 @@ form.addEventListener("submit", (event) => {
   void runPreview();
 });
 
+// Once there is a preview, keep it in step with the form.
 form.addEventListener("change", () => {
   if (files.length) void runPreview();
 });
@@ -121,6 +152,7 @@ exportButton.addEventListener("click", async () => {
   exportButton.disabled = true;
   try {
     const path = await exportPluginZip(config, platform);
+    // null: the admin cancelled the dialog, which is not an error.
     if (path) showBanner("ok", `Saved ${path} (readable only by you).`);
   } catch (err) {
     showError(asAppError(err));

@@ -1,20 +1,13 @@
-//! The app's commands called directly (no IPC, no window): what the UI receives.
+//! The commands called directly (no IPC, no window): what the UI receives.
 
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 
 use gram_admin_app::commands::{default_zip_name, preview_plugin, write_plugin_zip};
 use gram_admin_app::error::{AppError, ErrorCode};
-use gram_admin_core::{OrgConfig, Platform};
+use gram_admin_core::{FileMode, OrgConfig, Platform};
 
-fn config() -> OrgConfig {
-    OrgConfig {
-        org_name: "Acme Corp".into(),
-        org_email: None,
-        server_url: "https://app.getgram.ai".into(),
-        project_slug: "default".into(),
-        marketplace_name: None,
-    }
-}
+use crate::config;
 
 #[test]
 fn preview_lists_every_file_hooks_json_first_with_the_key_masked() {
@@ -71,4 +64,54 @@ fn export_suggests_the_plugin_name_and_writes_a_private_zip() {
     .expect_err("missing folder");
     assert_eq!(err.code, ErrorCode::Io);
     assert!(err.message.contains("no/such"), "{}", err.message);
+}
+
+#[test]
+fn the_zip_holds_exactly_the_previewed_files_with_the_real_key() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for platform in Platform::ALL {
+        let path = tmp.path().join(format!("{platform}.zip"));
+        write_plugin_zip(&config(), platform, &path).expect("write");
+        let mut zip =
+            zip::ZipArchive::new(std::fs::File::open(&path).expect("open")).expect("a ZIP");
+
+        let mut previewed = preview_plugin(config(), platform).expect("preview");
+        previewed.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut names: Vec<String> = zip
+            .file_names()
+            .map(|name| name.expect("a UTF-8 name").into_owned())
+            .collect();
+        names.sort();
+        let paths: Vec<&str> = previewed.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            names, paths,
+            "{platform}: the ZIP is what the preview showed"
+        );
+
+        let key = gram_admin_core::HooksKey::placeholder();
+        let mut keyed = 0;
+        for file in &previewed {
+            let mut entry = zip.by_name(&file.path).expect("entry");
+            let want = match file.mode {
+                FileMode::Executable => 0o755,
+                FileMode::Regular => 0o644,
+            };
+            assert_eq!(
+                entry.unix_mode().map(|m| m & 0o777),
+                Some(want),
+                "{platform}: {}",
+                file.path
+            );
+            let mut text = String::new();
+            entry.read_to_string(&mut text).expect("utf-8");
+            assert_eq!(text.len(), file.size as usize, "{platform}: {}", file.path);
+            if text.contains(key.expose()) {
+                keyed += 1;
+            }
+        }
+        assert!(
+            keyed > 0,
+            "{platform}: the exported plugin must carry the key itself"
+        );
+    }
 }
