@@ -33,7 +33,7 @@ fmt:
 
 bench: setup ui
 	cargo bench -p gram-admin-core --bench render
-	scripts/bench-hook.sh
+	cargo bench -p gram-admin-conformance --bench hook_cost
 
 clean:
 	cargo clean
