@@ -182,6 +182,8 @@ impl FeaturePlugin {
                 "description": description,
                 "version": version,
                 "author": { "name": org.name, "url": org.server },
+                // Declares which hosts the MCP servers are on.
+                "network": { "hosts": self.hosts() },
             }),
             Platform::Cursor => {
                 let mut author = json!({ "name": org.name });
@@ -212,6 +214,18 @@ impl FeaturePlugin {
             FileMode::Regular,
         )?;
         Ok(bundle)
+    }
+
+    /// Hosts of this plugin's MCP servers, each once, in order.
+    fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        for server in &self.servers {
+            let host = super::host_of(&server.mcp_url);
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        hosts
     }
 
     fn mcp_config(&self, platform: Platform) -> Value {

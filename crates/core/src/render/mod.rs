@@ -165,6 +165,14 @@ pub(crate) fn content_version(files: &Bundle) -> String {
     format!("{PLUGIN_BASE_VERSION}-g{hex}")
 }
 
+/// The host name of a validated URL (what Claude Code's `network.hosts` lists).
+pub(crate) fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// Bumped when the shape of the generated plugins changes.
 pub const PLUGIN_BASE_VERSION: &str = "1.0.0";
 

@@ -101,6 +101,8 @@ fn manifest(org: &Org, platform: Platform, version: &str) -> Value {
             "version": version,
             "author": { "name": org.name, "url": org.server },
             "homepage": org.server,
+            // Declares where the hook sends events (Claude Code shows it to whoever installs).
+            "network": { "hosts": [super::host_of(&org.server)] },
         }),
         Platform::Cursor => {
             let mut author = json!({ "name": org.name });

@@ -56,6 +56,14 @@ fn validate_strict_passes_on_the_plugin_and_the_marketplace_and_fails_on_broken_
             dir.display(),
             out.describe()
         );
+        // The plugin's manifest declares where its hooks send events; Claude shows it as declared.
+        if dir == &flat {
+            assert!(
+                out.stdout().contains("app.getgram.ai (declared)"),
+                "{}",
+                out.describe()
+            );
+        }
     }
 
     let broken: [(&str, &str, &str); 5] = [
