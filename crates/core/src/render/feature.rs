@@ -186,16 +186,12 @@ impl FeaturePlugin {
                 "network": { "hosts": self.hosts() },
             }),
             Platform::Cursor => {
-                let mut author = json!({ "name": org.name });
-                if let Some(email) = &org.email {
-                    author["email"] = json!(email);
-                }
                 json!({
                     "name": name,
                     "displayName": self.name,
                     "description": description,
                     "version": version,
-                    "author": author,
+                    "author": super::org_contact(org),
                     "mcpServers": format!("./{mcp_path}"),
                 })
             }

@@ -97,12 +97,12 @@ pub fn marketplace(org: &Org, key: &HooksKey, spec: &MarketplaceSpec) -> Result<
     }
     bundle.insert(
         CLAUDE_MARKETPLACE,
-        json_file(&claude_marketplace(org, spec)),
+        json_file(&marketplace_json(org, spec, Platform::Claude)),
         FileMode::Regular,
     )?;
     bundle.insert(
         CURSOR_MARKETPLACE,
-        json_file(&cursor_marketplace(org, spec)),
+        json_file(&marketplace_json(org, spec, Platform::Cursor)),
         FileMode::Regular,
     )?;
     bundle.insert(
@@ -121,45 +121,21 @@ fn observability_description(org: &Org) -> String {
     )
 }
 
-fn owner(org: &Org) -> Value {
-    let mut owner = json!({ "name": org.name });
-    if let Some(email) = &org.email {
-        owner["email"] = json!(email);
-    }
-    owner
-}
-
-fn claude_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
+/// `.claude-plugin/marketplace.json` or `.cursor-plugin/marketplace.json`: the same shape, each
+/// listing its own platform's plugins, the observability plugin first.
+fn marketplace_json(org: &Org, spec: &MarketplaceSpec, platform: Platform) -> Value {
     let mut plugins = vec![entry(
-        &Platform::Claude.observability_plugin_name(&org.slug),
+        &platform.observability_plugin_name(&org.slug),
         &observability_description(org),
     )];
     plugins.extend(
         spec.plugins
             .iter()
-            .map(|p| entry(&p.dir_name(Platform::Claude), p.description.trim())),
+            .map(|p| entry(&p.dir_name(platform), p.description.trim())),
     );
     json!({
         "name": org.marketplace_name,
-        "owner": owner(org),
-        "metadata": { "description": marketplace_description(org) },
-        "plugins": plugins,
-    })
-}
-
-fn cursor_marketplace(org: &Org, spec: &MarketplaceSpec) -> Value {
-    let mut plugins = vec![entry(
-        &Platform::Cursor.observability_plugin_name(&org.slug),
-        &observability_description(org),
-    )];
-    plugins.extend(
-        spec.plugins
-            .iter()
-            .map(|p| entry(&p.dir_name(Platform::Cursor), p.description.trim())),
-    );
-    json!({
-        "name": org.marketplace_name,
-        "owner": owner(org),
+        "owner": super::org_contact(org),
         "metadata": { "description": marketplace_description(org) },
         "plugins": plugins,
     })

@@ -165,6 +165,15 @@ pub(crate) fn content_version(files: &Bundle) -> String {
     format!("{PLUGIN_BASE_VERSION}-g{hex}")
 }
 
+/// The org as Cursor's `author` and every marketplace's `owner`: `{name, email?}`.
+pub(crate) fn org_contact(org: &crate::Org) -> serde_json::Value {
+    let mut contact = serde_json::json!({ "name": org.name });
+    if let Some(email) = &org.email {
+        contact["email"] = serde_json::json!(email);
+    }
+    contact
+}
+
 /// The host name of a validated URL (what Claude Code's `network.hosts` lists).
 pub(crate) fn host_of(url: &str) -> String {
     url::Url::parse(url)

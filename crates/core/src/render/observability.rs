@@ -105,16 +105,12 @@ fn manifest(org: &Org, platform: Platform, version: &str) -> Value {
             "network": { "hosts": [super::host_of(&org.server)] },
         }),
         Platform::Cursor => {
-            let mut author = json!({ "name": org.name });
-            if let Some(email) = &org.email {
-                author["email"] = json!(email);
-            }
             json!({
                 "name": name,
                 "displayName": display_name,
                 "description": description,
                 "version": version,
-                "author": author,
+                "author": super::org_contact(org),
                 "homepage": org.server,
                 "hooks": format!("./{HOOKS_JSON_PATH}"),
             })
