@@ -1,14 +1,15 @@
-//! A Gram stand-in for the hook endpoints, and servers that misbehave on purpose.
+//! A Gram stand-in routed by the contract's operations, and servers that misbehave on purpose.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Operation};
 
 /// One request as Gram received it, bytes untouched.
 #[derive(Debug, Clone)]
@@ -16,9 +17,14 @@ pub struct HookRequest {
     pub method: String,
     /// Path and query, e.g. `/rpc/hooks.claude`.
     pub url: String,
+    /// The contract's `operationId` it was routed to (`hooks#claude`, `createAPIKey`), or
+    /// empty when no operation matches (a contract violation).
+    pub operation: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub received: Instant,
+    /// The status the stand-in answered (or is about to answer, after a delay).
+    pub status: u16,
 }
 
 impl HookRequest {
@@ -32,18 +38,28 @@ impl HookRequest {
         values.next().is_none().then_some(first.1.as_str())
     }
 
-    /// `claude`, `cursor` or `codex` for a hook endpoint.
+    /// The agent platform of a hook endpoint (`hooks#claude` → `claude`).
     pub fn platform(&self) -> Option<&str> {
+        self.operation.strip_prefix("hooks#")
+    }
+
+    /// The query parameters, decoded.
+    pub fn query(&self) -> Vec<(String, String)> {
         self.url
-            .strip_prefix("/rpc/hooks.")
-            .filter(|p| matches!(*p, "claude" | "cursor" | "codex"))
+            .split_once('?')
+            .map(|(_, q)| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
     }
 
-    /// `hook_event_name` of the body (Claude, Codex) or `hook_event_name`/event of Cursor's.
+    /// `hook_event_name` of a hook event's body.
     pub fn event(&self) -> Option<String> {
         self.json()?
             .get("hook_event_name")?
@@ -57,11 +73,21 @@ impl HookRequest {
 pub enum Answer {
     /// Status and a JSON body.
     Json(u16, Value),
+    /// Status and raw bytes (a broken body, on purpose); not checked against the contract.
+    Raw(u16, Vec<u8>),
     /// Wait, then answer.
     After(Duration, Box<Answer>),
 }
 
 impl Answer {
+    /// The status this answer ends with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Answer::Json(status, _) | Answer::Raw(status, _) => *status,
+            Answer::After(_, next) => next.status(),
+        }
+    }
+
     /// `200 {}`: Gram's usual answer to an event it only records.
     pub fn ok() -> Self {
         Answer::Json(200, json!({}))
@@ -78,19 +104,36 @@ impl Answer {
 
 type Responder = dyn Fn(&HookRequest) -> Answer + Send + Sync;
 
+/// The hook operations every Gram stand-in serves.
+pub const HOOK_OPERATIONS: [&str; 3] = ["hooks#claude", "hooks#cursor", "hooks#codex"];
+
+#[derive(Default)]
+struct Routes {
+    /// Answers prepared with [`GramStandIn::expect`], used once each, in order.
+    expected: HashMap<String, VecDeque<Answer>>,
+    /// Standing answers per operation ([`GramStandIn::answer_with`]).
+    standing: HashMap<String, Arc<Responder>>,
+}
+
 struct State {
     requests: Mutex<Vec<HookRequest>>,
     violations: Mutex<Vec<String>>,
     arrived: Condvar,
-    responder: Mutex<Arc<Responder>>,
+    routes: Mutex<Routes>,
 }
 
-/// Gram's `/rpc/hooks.*` endpoints on 127.0.0.1, checked against the contract.
+/// Gram on 127.0.0.1: requests are routed by the contract's operations, and every request and
+/// answer is checked against the contract. Hook endpoints answer `200 {}` unless told
+/// otherwise; any other operation answers only what a test prepared with [`Self::expect`].
+///
+/// Dropping it fails the test when a prepared answer was never asked for, or when a contract
+/// violation was never looked at ([`Self::violations`] / [`Self::take_violations`]).
 pub struct GramStandIn {
     addr: SocketAddr,
     server: Arc<tiny_http::Server>,
     state: Arc<State>,
     thread: Option<JoinHandle<()>>,
+    violations_seen: AtomicBool,
 }
 
 impl std::fmt::Debug for GramStandIn {
@@ -106,11 +149,17 @@ impl GramStandIn {
     pub fn start() -> Self {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let addr = server.server_addr().to_ip().expect("an IP address");
+        let mut routes = Routes::default();
+        for op in HOOK_OPERATIONS {
+            routes
+                .standing
+                .insert(op.to_owned(), Arc::new(|_: &HookRequest| Answer::ok()));
+        }
         let state = Arc::new(State {
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
             arrived: Condvar::new(),
-            responder: Mutex::new(Arc::new(|_: &HookRequest| Answer::ok())),
+            routes: Mutex::new(routes),
         });
         let thread = {
             let (server, state) = (server.clone(), state.clone());
@@ -126,12 +175,47 @@ impl GramStandIn {
             server,
             state,
             thread: Some(thread),
+            violations_seen: AtomicBool::new(false),
         }
     }
 
-    /// Decides the answers from now on.
+    /// Decides the answers of every hook endpoint from now on.
     pub fn answer_with(&self, responder: impl Fn(&HookRequest) -> Answer + Send + Sync + 'static) {
-        *self.state.responder.lock().expect("lock") = Arc::new(responder);
+        let responder: Arc<Responder> = Arc::new(responder);
+        let mut routes = self.state.routes.lock().expect("lock");
+        for op in HOOK_OPERATIONS {
+            routes.standing.insert(op.to_owned(), responder.clone());
+        }
+    }
+
+    /// Decides the answers of one operation (its `operationId`) from now on.
+    pub fn answer_operation_with(
+        &self,
+        operation: &str,
+        responder: impl Fn(&HookRequest) -> Answer + Send + Sync + 'static,
+    ) {
+        assert_known(operation);
+        self.state
+            .routes
+            .lock()
+            .expect("lock")
+            .standing
+            .insert(operation.to_owned(), Arc::new(responder));
+    }
+
+    /// Prepares the next answer to `operation` (its `operationId`). The test fails when the
+    /// stand-in is dropped with a prepared answer nobody asked for.
+    pub fn expect(&self, operation: &str, answer: Answer) -> &Self {
+        assert_known(operation);
+        self.state
+            .routes
+            .lock()
+            .expect("lock")
+            .expected
+            .entry(operation.to_owned())
+            .or_default()
+            .push_back(answer);
+        self
     }
 
     /// Base URL, e.g. `http://127.0.0.1:40123` — what the plugin's `--server` is.
@@ -145,7 +229,13 @@ impl GramStandIn {
 
     /// Contract violations seen so far (requests and answers).
     pub fn violations(&self) -> Vec<String> {
+        self.violations_seen.store(true, Ordering::SeqCst);
         self.state.violations.lock().expect("lock").clone()
+    }
+
+    /// Contract violations seen so far, forgetting them (a test that provokes one on purpose).
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut *self.state.violations.lock().expect("lock"))
     }
 
     /// Waits until `done(requests)` holds or `timeout` passes; returns the requests either way.
@@ -187,15 +277,59 @@ impl Drop for GramStandIn {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        if std::thread::panicking() {
+            return;
+        }
+        let unused: Vec<String> = self
+            .state
+            .routes
+            .lock()
+            .expect("lock")
+            .expected
+            .iter()
+            .filter(|(_, answers)| !answers.is_empty())
+            .map(|(op, answers)| format!("{op} ({} prepared answer(s) never asked for)", answers.len()))
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "the Gram stand-in expected calls that never came: {}",
+            unused.join(", ")
+        );
+        let violations = self.state.violations.lock().expect("lock");
+        assert!(
+            violations.is_empty() || self.violations_seen.load(Ordering::SeqCst),
+            "contract violations nobody checked:\n{}",
+            violations.join("\n")
+        );
     }
+}
+
+fn assert_known(operation: &str) {
+    assert!(
+        Contract::gram().operations().iter().any(|op| op.id == operation)
+            || Contract::gram_hooks().operations().iter().any(|op| op.id == operation),
+        "{operation:?} is not an operation of Gram's contract"
+    );
+}
+
+/// Routes a request to its operation: the hook endpoints by the newer hooks contract, the rest
+/// by Gram's admin contract.
+fn route(method: &str, url: &str) -> Option<(&'static Contract, &'static Operation)> {
+    [Contract::gram_hooks(), Contract::gram()]
+        .into_iter()
+        .find_map(|c| c.route(method, url).map(|(op, _)| (c, op)))
 }
 
 fn handle(state: &State, mut request: tiny_http::Request) {
     let mut body = Vec::new();
     let read = request.as_reader().read_to_end(&mut body);
-    let hook = HookRequest {
-        method: request.method().as_str().to_owned(),
-        url: request.url().to_owned(),
+    let method = request.method().as_str().to_owned();
+    let url = request.url().to_owned();
+    let routed = route(&method, &url);
+    let mut hook = HookRequest {
+        method,
+        url,
+        operation: routed.map(|(_, op)| op.id.clone()).unwrap_or_default(),
         headers: request
             .headers()
             .iter()
@@ -208,17 +342,24 @@ fn handle(state: &State, mut request: tiny_http::Request) {
             .collect(),
         body,
         received: Instant::now(),
+        status: 0,
     };
-    let mut violations = check_request(&hook);
+    let mut violations = match routed {
+        None => vec![format!("no such operation in the contract: {} {}", hook.method, hook.url)],
+        Some((contract, op)) => check_request(contract, op, &hook),
+    };
     if let Err(e) = read {
         violations.push(format!("could not read the body: {e}"));
     }
-    let responder = state.responder.lock().expect("lock").clone();
     let mut answer = if violations.is_empty() {
-        responder(&hook)
+        next_answer(state, &hook)
+    } else if routed.is_none() {
+        Answer::Raw(404, b"{\"name\":\"not_found\"}".to_vec())
     } else {
         Answer::error(400, "bad_request", &violations.join("; "))
     };
+    hook.received = Instant::now();
+    hook.status = answer.status();
     {
         state.requests.lock().expect("lock").push(hook.clone());
         state.arrived.notify_all();
@@ -227,10 +368,16 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         std::thread::sleep(delay);
         answer = *next;
     }
-    let Answer::Json(status, value) = answer else {
-        unreachable!("After was unwrapped above")
+    let (status, bytes) = match answer {
+        Answer::Json(status, value) => {
+            if let Some((contract, op)) = routed {
+                violations.extend(contract.check_response(op, status, Some(&value)));
+            }
+            (status, serde_json::to_vec(&value).expect("JSON"))
+        }
+        Answer::Raw(status, bytes) => (status, bytes),
+        Answer::After(..) => unreachable!("After was unwrapped above"),
     };
-    violations.extend(check_answer(&hook, status, &value));
     if !violations.is_empty() {
         state.violations.lock().expect("lock").extend(
             violations
@@ -238,7 +385,7 @@ fn handle(state: &State, mut request: tiny_http::Request) {
                 .map(|v| format!("{} {}: {v}", hook.method, hook.url)),
         );
     }
-    let response = tiny_http::Response::from_data(serde_json::to_vec(&value).expect("JSON"))
+    let response = tiny_http::Response::from_data(bytes)
         .with_status_code(status)
         .with_header(
             tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"),
@@ -246,62 +393,51 @@ fn handle(state: &State, mut request: tiny_http::Request) {
     let _ = request.respond(response);
 }
 
-fn payload_schema(platform: &str) -> &'static str {
-    match platform {
-        "claude" => "ClaudeHookPayload",
-        "cursor" => "CursorHookPayload",
-        _ => "CodexHookPayload",
+/// A prepared answer first, then the operation's standing answer; a call nobody prepared for
+/// is a test error, answered 500 and recorded as a violation.
+fn next_answer(state: &State, r: &HookRequest) -> Answer {
+    let mut routes = state.routes.lock().expect("lock");
+    if let Some(answer) = routes
+        .expected
+        .get_mut(&r.operation)
+        .and_then(VecDeque::pop_front)
+    {
+        return answer;
     }
+    if let Some(responder) = routes.standing.get(&r.operation).cloned() {
+        drop(routes);
+        return responder(r);
+    }
+    drop(routes);
+    state.violations.lock().expect("lock").push(format!(
+        "{} {}: unexpected call to {} (no answer prepared)",
+        r.method, r.url, r.operation
+    ));
+    Answer::error(500, "unexpected", "the test prepared no answer for this call")
 }
 
-fn result_schema(platform: &str) -> &'static str {
-    match platform {
-        "claude" => "ClaudeHookResult",
-        "cursor" => "CursorHookResult",
-        _ => "CodexHookResult",
-    }
-}
-
-/// What Gram's published contract requires of a hook request.
-fn check_request(r: &HookRequest) -> Vec<String> {
-    let mut v = Vec::new();
-    let Some(platform) = r.platform() else {
-        return vec![format!(
-            "no such operation in the contract: {} {}",
-            r.method, r.url
-        )];
-    };
-    if r.method != "POST" {
-        v.push(format!("method must be POST, was {}", r.method));
-    }
-    if r.header("Content-Type") != Some("application/json") {
+/// What Gram's published contract requires of a request, beyond its schema: the hook
+/// endpoints' headers; the admin operations' session.
+fn check_request(contract: &Contract, op: &Operation, r: &HookRequest) -> Vec<String> {
+    let is_hook = op.id.starts_with("hooks#");
+    // Hook payloads come from the agents, which send fields Gram does not declare: only what
+    // gram-admin itself sends is checked strictly.
+    let mut v = contract.check_request(op, &r.query(), &r.body, !is_hook);
+    if !r.body.is_empty() && r.header("Content-Type") != Some("application/json") {
         v.push(format!(
             "Content-Type must be application/json, was {:?}",
             r.header("Content-Type")
         ));
     }
-    if r.header("Gram-Key").is_none_or(str::is_empty) {
-        v.push("Gram-Key header missing (or sent twice)".into());
-    }
-    if r.header("Gram-Project").is_none_or(str::is_empty) {
-        v.push("Gram-Project header missing (or sent twice)".into());
-    }
-    match r.json() {
-        None => v.push("body is not JSON".into()),
-        Some(body) => v.extend(Contract::gram().check(payload_schema(platform), &body)),
+    if is_hook {
+        if r.header("Gram-Key").is_none_or(str::is_empty) {
+            v.push("Gram-Key header missing (or sent twice)".into());
+        }
+        if r.header("Gram-Project").is_none_or(str::is_empty) {
+            v.push("Gram-Project header missing (or sent twice)".into());
+        }
     }
     v
-}
-
-/// The stand-in must itself keep to the contract: tests of our answers' handling are only as
-/// good as the answers.
-fn check_answer(r: &HookRequest, status: u16, body: &Value) -> Vec<String> {
-    let platform = r.platform().unwrap_or("claude");
-    if (200..300).contains(&status) {
-        Contract::gram().check(result_schema(platform), body)
-    } else {
-        Contract::gram().check("Error", body)
-    }
 }
 
 /// A server that accepts connections and never answers.

@@ -1,14 +1,23 @@
-//! Test servers that behave like the outside world, on 127.0.0.1, for gram-admin's tests.
+//! Test servers that behave like the outside world, on 127.0.0.1, and the fixtures every test
+//! crate shares.
 //!
-//! - [`GramStandIn`]: Gram's hook endpoints. Records every request and checks it — and its own
-//!   answer — against `shared/contracts/gram-openapi.yaml`; a test asserts no violations.
+//! - [`Contract`]: the vendored published contracts (`tests/contracts`), as operations to route
+//!   by and JSON Schemas to check requests and answers with.
+//! - [`GramStandIn`]: Gram, routed by the contract's operations. Records every request and checks
+//!   it — and its own answer — against the contract; prepared answers ([`GramStandIn::expect`])
+//!   that are never asked for, and violations nobody looked at, fail the test on drop.
 //! - [`HungServer`]: accepts connections and never answers (a Gram that hangs).
 //! - [`closed_port`]: an address where nothing listens (a Gram that is down).
+//! - [`gram_api`]: a stateful Gram on a stand-in (sessions, orgs, projects, keys stored as
+//!   SHA-256, plugins, toolsets); tests read its final key table.
+//! - [`fixtures`]: the test key (built at run time), the Acme org and its plugins.
 //!
 //! Every server stops when dropped.
 
 mod contract;
+pub mod fixtures;
 mod gram;
+pub mod gram_api;
 
-pub use contract::{shared_dir, Contract};
-pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer};
+pub use contract::{contracts_dir, Contract, Operation};
+pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer, HOOK_OPERATIONS};

@@ -3,13 +3,13 @@
 //! relative folder holding `.cursor-plugin/plugin.json` with the same name. We do the same,
 //! and show each check can fail.
 
-use gram_admin_conformance::{fixture_org, fixture_spec, KEY_FIXTURE};
+use gram_admin_conformance::{fixture_org, fixture_spec, test_key};
 use gram_admin_core::{render, Bundle, HooksKey, Platform};
-use gram_admin_testkit::shared_dir;
+use gram_admin_testkit::contracts_dir;
 use serde_json::{json, Value};
 
 fn schema(name: &str) -> jsonschema::Validator {
-    let path = shared_dir().join("contracts/cursor").join(name);
+    let path = contracts_dir().join("cursor").join(name);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema"))
         .expect("schema JSON");
     jsonschema::options()
@@ -108,9 +108,9 @@ fn all_commands(v: &Value) -> Vec<String> {
 }
 
 fn marketplace() -> Bundle {
-    render::marketplace(
+    render::marketplace_for(
         &fixture_org("https://app.getgram.ai"),
-        &HooksKey::parse(KEY_FIXTURE).expect("key"),
+        &test_key(),
         &fixture_spec("https://app.getgram.ai"),
     )
     .expect("render")
