@@ -6,9 +6,15 @@ use std::path::{Path, PathBuf};
 
 use gram_admin_core::preview::{preview, PreviewFile};
 use gram_admin_core::render::observability_plugin_for;
-use gram_admin_core::{export, HooksKey, OrgConfig, Platform};
+use gram_admin_core::{export, HooksKey, OrgConfig, Platform, PlatformInfo};
 
 use crate::error::AppError;
+
+/// The agents gram-admin renders for, in the order the UI offers them.
+#[tauri::command]
+pub fn list_platforms() -> Vec<PlatformInfo> {
+    Platform::table()
+}
 
 /// Every file of the plugin, `hooks/hooks.json` first, the key masked.
 #[tauri::command]
@@ -39,7 +45,7 @@ pub fn default_zip_name(config: &OrgConfig, platform: Platform) -> Result<String
     let org = config.validate()?;
     Ok(format!(
         "{}.zip",
-        platform.observability_plugin_name(&org.slug)
+        platform.observability_plugin_name(org.slug())
     ))
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 /// Registers every command the UI may invoke (also used by the IPC tests' mock runtime).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
+        commands::list_platforms,
         commands::preview_plugin,
         commands::export_plugin_zip
     ])

@@ -1,6 +1,6 @@
 import "./style.css";
-import { asAppError, exportPluginZip, previewPlugin } from "./tauri";
-import type { AppError, OrgConfig, Platform, PreviewFile } from "./tauri";
+import { asAppError, exportPluginZip, listPlatforms, previewPlugin } from "./tauri";
+import type { AppError, Field, OrgConfig, Platform, PlatformInfo, PreviewFile } from "./tauri";
 
 function element<T extends HTMLElement>(selector: string): T {
   const found = document.querySelector<T>(selector);
@@ -19,11 +19,48 @@ const fileList = element<HTMLUListElement>("#file-list");
 const fileTitle = element<HTMLDivElement>("#file-title");
 const fileText = element<HTMLPreElement>("#file-text");
 
-const PLATFORM_NAMES: Record<Platform, string> = {
-  claude: "Claude Code",
-  cursor: "Cursor",
-  codex: "Codex",
-};
+const platformSelect = element<HTMLSelectElement>("select[name=platform]");
+let platforms: PlatformInfo[] = [];
+
+/** Offers the core's agents; the first is selected. */
+async function loadPlatforms() {
+  platforms = await listPlatforms();
+  platformSelect.replaceChildren(
+    ...platforms.map((info, i) => {
+      const option = document.createElement("option");
+      option.value = info.platform;
+      option.textContent = info.display_name;
+      option.selected = i === 0;
+      return option;
+    }),
+  );
+}
+
+function displayName(platform: Platform): string {
+  return platforms.find((p) => p.platform === platform)?.display_name ?? platform;
+}
+
+/** The form slot (`data-for`) of a problem's field; null for fields this form has no input for. */
+function slotFor(field: Field): string | null {
+  switch (field) {
+    case "org":
+    case "project":
+    case "server":
+    case "email":
+      return field;
+    case "marketplace":
+    case "key":
+    case "platform":
+    case "repository":
+    case "branch":
+    case "token":
+    case "path":
+      return null;
+    default:
+      // A feature plugin's field (`plugins[0].slug`): not on this form.
+      return null;
+  }
+}
 
 let files: PreviewFile[] = [];
 
@@ -38,7 +75,7 @@ function readForm(): { config: OrgConfig; platform: Platform } {
       server_url: text("server_url"),
       ...(email ? { org_email: email } : {}),
     },
-    platform: (text("platform") || "claude") as Platform,
+    platform: (text("platform") || platforms[0]?.platform || "claude") as Platform,
   };
 }
 
@@ -58,7 +95,8 @@ function showError(err: AppError) {
   clearProblems();
   const unplaced: string[] = [];
   for (const problem of err.problems) {
-    const slot = form.querySelector<HTMLElement>(`.problem[data-for="${CSS.escape(problem.field)}"]`);
+    const name = slotFor(problem.field);
+    const slot = name ? form.querySelector<HTMLElement>(`.problem[data-for="${name}"]`) : null;
     if (slot) {
       slot.textContent = problem.message;
       slot.closest("label")?.querySelector("input")?.setAttribute("aria-invalid", "true");
@@ -96,7 +134,7 @@ function select(index: number) {
 function showFiles(list: PreviewFile[], platform: Platform) {
   files = list;
   const total = list.reduce((sum, file) => sum + file.size, 0);
-  summary.textContent = `${PLATFORM_NAMES[platform]} · ${list.length} files · ${bytes(total)}`;
+  summary.textContent = `${displayName(platform)} · ${list.length} files · ${bytes(total)}`;
   fileList.replaceChildren(
     ...list.map((file, i) => {
       const item = document.createElement("li");
@@ -160,3 +198,5 @@ exportButton.addEventListener("click", async () => {
     exportButton.disabled = false;
   }
 });
+
+loadPlatforms().catch((err) => showError(asAppError(err)));

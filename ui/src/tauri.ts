@@ -1,11 +1,18 @@
 // The only module that talks to Tauri. Everything else calls these typed functions.
 import { invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
+import type { Field } from "./bindings/Field";
 import type { OrgConfig } from "./bindings/OrgConfig";
 import type { Platform } from "./bindings/Platform";
+import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { PreviewFile } from "./bindings/PreviewFile";
 
-export type { AppError, OrgConfig, Platform, PreviewFile };
+export type { AppError, Field, OrgConfig, Platform, PlatformInfo, PreviewFile };
+
+/** The agents the core renders for (its platform table), in the order to offer them. */
+export function listPlatforms(): Promise<PlatformInfo[]> {
+  return invoke<PlatformInfo[]>("list_platforms");
+}
 
 /** Every file of the plugin, hooks/hooks.json first, the key masked. */
 export function previewPlugin(config: OrgConfig, platform: Platform): Promise<PreviewFile[]> {

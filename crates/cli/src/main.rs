@@ -1,5 +1,7 @@
 //! `gram-admin`: the headless command line over gram-admin-core.
 
+mod gram;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,6 +32,18 @@ enum Command {
     /// Work with the plugin marketplace repository.
     #[command(subcommand)]
     Marketplace(MarketplaceCommand),
+    /// Sign in to Gram: the session token from stdin (or a hidden prompt), kept in the OS keychain.
+    Login(gram::LoginArgs),
+    /// Sign out: forget the saved Gram session.
+    Logout,
+    /// Show who is signed in: email, organization, projects.
+    Whoami(gram::JsonArgs),
+    /// The hooks keys gram-admin minted in your Gram organization.
+    #[command(subcommand)]
+    Keys(gram::KeysCommand),
+    /// Your organization's feature plugins in Gram.
+    #[command(subcommand)]
+    Plugins(gram::PluginsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,15 +54,15 @@ enum MarketplaceCommand {
 
 #[derive(Debug, Args)]
 struct OrgArgs {
-    /// Your Gram organisation's name, e.g. "Acme Corp" (its slug names the plugins).
+    /// Your Gram organisation's name, e.g. "Acme Corp" (its slug names the plugins; default: your signed-in organization).
     #[arg(long, value_name = "NAME")]
-    org: String,
-    /// Slug of the Gram project that receives the hook events.
+    org: Option<String>,
+    /// Slug of the Gram project that receives the hook events (default: the saved one, or the organization's only project).
     #[arg(long, value_name = "SLUG")]
-    project: String,
-    /// Gram's base URL, e.g. https://app.getgram.ai
+    project: Option<String>,
+    /// Gram's base URL, e.g. https://app.getgram.ai (default: the server you signed in to).
     #[arg(long, value_name = "URL")]
-    server: String,
+    server: Option<String>,
     /// Contact email shown as the plugin author and marketplace owner.
     #[arg(long, value_name = "EMAIL")]
     email: Option<String>,
@@ -57,9 +71,10 @@ struct OrgArgs {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 struct KeyArgs {
     /// File whose first line is the hooks-scoped Gram API key (keeps it out of argv and shell history).
+    /// Without it, `export` mints a key in your signed-in Gram organization; the others use the placeholder.
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
     /// Use an obviously fake key (gram_local_000…), e.g. to review the plugin before minting a key.
@@ -70,8 +85,8 @@ struct KeyArgs {
 #[derive(Debug, Args)]
 struct RenderArgs {
     /// The agent to render for.
-    #[arg(long, value_name = "PLATFORM", value_parser = ["claude", "cursor", "codex"])]
-    platform: String,
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Platform,
     #[command(flatten)]
     org: OrgArgs,
     /// Where to write: a new (or empty) directory for `render`, a .zip file for `export`.
@@ -85,8 +100,8 @@ struct RenderArgs {
 #[derive(Debug, Args)]
 struct PreviewArgs {
     /// The agent to render for.
-    #[arg(long, value_name = "PLATFORM", value_parser = ["claude", "cursor", "codex"])]
-    platform: String,
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Platform,
     #[command(flatten)]
     org: OrgArgs,
     /// Print the files as JSON (path, mode, size, text) instead of a tree.
@@ -131,18 +146,26 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Render(args) => {
-            let (bundle, _) = render_plugin(&args.platform, &args.org)?;
+        Command::Render(mut args) => {
+            gram::complete_org(&mut args.org, false)?;
+            gram::note_placeholder(&args.org.key);
+            let (bundle, _) = render_plugin(args.platform, &args.org)?;
             export::write_dir(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
         }
-        Command::Export(args) => {
-            let (bundle, _) = render_plugin(&args.platform, &args.org)?;
+        Command::Export(mut args) => {
+            if args.org.key.key_file.is_none() && !args.org.key.placeholder_key {
+                return gram::export_minted(args);
+            }
+            gram::complete_org(&mut args.org, false)?;
+            let (bundle, _) = render_plugin(args.platform, &args.org)?;
             export::write_zip(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
         }
-        Command::Preview(args) => {
-            let (bundle, key) = render_plugin(&args.platform, &args.org)?;
+        Command::Preview(mut args) => {
+            gram::complete_org(&mut args.org, false)?;
+            gram::note_placeholder(&args.org.key);
+            let (bundle, key) = render_plugin(args.platform, &args.org)?;
             let files = preview(&bundle, &key);
             if args.json {
                 print_json(&files)
@@ -150,35 +173,45 @@ fn run(cli: Cli) -> Result<()> {
                 print_preview(&files)
             }
         }
-        Command::Marketplace(MarketplaceCommand::Render(args)) => {
-            let mut spec = match &args.plugins {
-                Some(path) => read_plugins(path)?,
-                None => MarketplaceSpec::default(),
+        Command::Marketplace(MarketplaceCommand::Render(mut args)) => {
+            let account = gram::complete_org(&mut args.org, args.plugins.is_none())?;
+            gram::note_placeholder(&args.org.key);
+            let mut spec = match (&args.plugins, &account) {
+                (Some(path), _) => read_plugins(path)?,
+                (None, Some(account)) => gram::marketplace_plugins(
+                    account,
+                    args.org.project.as_deref().unwrap_or_default(),
+                )?,
+                (None, None) => MarketplaceSpec::default(),
             };
             if args.repository.is_some() {
                 spec.repository.clone_from(&args.repository);
             }
             let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
             let key = read_key(&args.org.key)?;
-            let bundle = render::marketplace(&org, &key, &spec)?;
+            let bundle = render::marketplace_for(&org, &key, &spec)?;
             export::write_dir(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
         }
+        Command::Login(args) => gram::login(args),
+        Command::Logout => gram::logout(),
+        Command::Whoami(args) => gram::whoami(args),
+        Command::Keys(command) => gram::keys(command),
+        Command::Plugins(command) => gram::plugins(command),
     }
 }
 
 fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
     OrgConfig {
-        org_name: args.org.clone(),
+        org_name: args.org.clone().unwrap_or_default(),
         org_email: args.email.clone(),
-        server_url: args.server.clone(),
-        project_slug: args.project.clone(),
+        server_url: args.server.clone().unwrap_or_default(),
+        project_slug: args.project.clone().unwrap_or_default(),
         marketplace_name,
     }
 }
 
-fn render_plugin(platform: &str, args: &OrgArgs) -> Result<(Bundle, HooksKey)> {
-    let platform: Platform = platform.parse()?;
+fn render_plugin(platform: Platform, args: &OrgArgs) -> Result<(Bundle, HooksKey)> {
     let key = read_key(&args.key)?;
     let bundle = render::observability_plugin_for(&org_config(args, None), &key, platform)?;
     Ok((bundle, key))

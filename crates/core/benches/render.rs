@@ -60,9 +60,9 @@ fn benches(c: &mut Criterion) {
     });
     let spec = spec(500);
     c.bench_function("render marketplace, 500 feature plugins", |b| {
-        b.iter(|| render::marketplace(&org, &key, &spec).expect("render"))
+        b.iter(|| render::marketplace_for(&org, &key, &spec).expect("render"))
     });
-    let bundle = render::marketplace(&org, &key, &spec).expect("render");
+    let bundle = render::marketplace_for(&org, &key, &spec).expect("render");
     c.bench_function("zip marketplace, 500 feature plugins", |b| {
         b.iter(|| zip_bytes(&bundle).expect("zip"))
     });

@@ -69,7 +69,7 @@ impl Bundle {
         let path = path.into();
         check_relative_path(&path)?;
         if self.files.contains_key(&path) {
-            return Err(Problem::new("path", format!("Two generated files would both be written to {path:?}: rename one of the plugins.")));
+            return Err(Problem::new(crate::Field::Path, format!("Two generated files would both be written to {path:?}: rename one of the plugins.")));
         }
         // A file and a directory of the same name cannot both exist on disk.
         // The map is sorted, so files below `path/` would come right after that key; and a
@@ -85,7 +85,7 @@ impl Bundle {
             .any(|(i, _)| self.files.contains_key(&path[..i]));
         if has_children || has_file_ancestor {
             return Err(Problem::new(
-                "path",
+                crate::Field::Path,
                 format!("{path:?} would be both a file and a folder: rename one of the plugins."),
             ));
         }
@@ -143,7 +143,7 @@ pub fn check_relative_path(path: &str) -> Result<(), Problem> {
         Ok(())
     } else {
         Err(Problem::new(
-            "path",
+            crate::Field::Path,
             format!("{path:?} is not a safe relative path inside the plugin."),
         ))
     }

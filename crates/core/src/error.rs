@@ -3,21 +3,28 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::field::Field;
+
 /// One thing wrong with the input: which field, and one sentence that says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Problem {
     /// The input the problem is about (`org`, `project`, `server`, `key`, `plugins[2].slug`, …).
-    pub field: String,
+    pub field: Field,
     pub message: String,
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
         Self {
-            field: field.into(),
+            field,
             message: message.into(),
         }
+    }
+
+    /// The same sentence, about another field (a nested input parsed by a shared type).
+    pub fn at(self, field: Field) -> Self {
+        Self { field, ..self }
     }
 }
 

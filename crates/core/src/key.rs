@@ -32,7 +32,7 @@ impl HooksKey {
             });
         if !shaped {
             return Err(Problem::new(
-                "key",
+                crate::Field::Key,
                 "The key is not a Gram API key: expected gram_<env>_ followed by 64 lowercase hex characters.",
             ));
         }

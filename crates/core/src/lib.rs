@@ -1,7 +1,10 @@
 //! gram-admin's core: everything that is not UI.
 //!
 //! The pieces, in the order data flows through them:
-//! - [`org`] and [`key`] validate what the admin typed (org, project, server URL, hooks key);
+//! - [`domain`], [`org`] and [`key`] parse what the admin typed (org, project, server URL,
+//!   plugins, hooks key) into types that cannot hold an invalid value; [`field`] names the input
+//!   a [`Problem`] is about;
+//! - [`platform`] is everything known about each coding agent, in one table and four builders;
 //! - [`render`] turns them into a [`Bundle`] — the observability plugin for one agent
 //!   platform, or the whole marketplace repository — purely, with no I/O;
 //! - [`export`] writes a bundle as a deterministic flat ZIP (atomically) or into a directory;
@@ -10,18 +13,27 @@
 //! This crate never depends on tauri: the desktop app and the CLI are thin shells over it.
 
 pub mod bundle;
+pub mod domain;
 pub mod error;
 pub mod export;
+pub mod github;
+pub mod gram;
+pub mod field;
 pub mod key;
 pub mod names;
 pub mod org;
+pub mod platform;
 pub mod preview;
 pub mod render;
+pub mod secrets;
 pub mod sensitive;
 
 pub use bundle::{Bundle, BundleFile, FileMode};
+pub use domain::{MarketplaceRepo, PluginSlug, ProjectSlug, ServerUrl};
 pub use error::{Error, Problem};
+pub use field::{Field, PluginField, ServerField};
 pub use key::HooksKey;
 pub use org::{Org, OrgConfig};
-pub use render::{FeaturePlugin, FeatureServer, MarketplaceSpec, Platform};
+pub use platform::{Platform, PlatformInfo};
+pub use render::{FeaturePlugin, FeatureServer, Marketplace, MarketplaceSpec};
 pub use sensitive::Sensitive;

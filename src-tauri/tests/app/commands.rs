@@ -36,7 +36,7 @@ fn bad_input_comes_back_as_field_problems_the_ui_can_place() {
     };
     let err: AppError = preview_plugin(bad, Platform::Claude).expect_err("invalid");
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    let fields: Vec<&str> = err.problems.iter().map(|p| p.field.as_str()).collect();
+    let fields: Vec<String> = err.problems.iter().map(|p| p.field.to_string()).collect();
     assert_eq!(fields, ["org", "server"]);
     let json = serde_json::to_value(&err).expect("serialises for the UI");
     assert_eq!(json["code"], "invalid_input");

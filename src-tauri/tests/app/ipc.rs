@@ -100,3 +100,16 @@ fn the_ui_cannot_reach_a_command_that_is_not_registered() {
     let err = invoke("write_plugin_zip", json!({})).expect_err("not a command");
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+#[test]
+fn list_platforms_gives_the_ui_every_agent_from_the_core_table() {
+    let platforms = invoke("list_platforms", json!({})).expect("platforms");
+    assert_eq!(
+        platforms,
+        json!([
+            { "platform": "claude", "display_name": "Claude Code" },
+            { "platform": "cursor", "display_name": "Cursor" },
+            { "platform": "codex", "display_name": "Codex" },
+        ])
+    );
+}

@@ -38,25 +38,31 @@ fn the_app_serves_the_built_ui_under_a_content_security_policy() {
     assert!(csp.contains("default-src 'self'"), "{csp}");
 }
 
-/// `ui/src/tauri.ts` is the only module that imports `@tauri-apps/*`; the rest calls it.
-#[test]
-fn only_ui_src_tauri_ts_imports_tauri() {
-    let src = crate_dir().join("../ui/src");
+/// Every kind of UI source a framework may bring: a module importing Tauri hides in any of them.
+const UI_SOURCE_EXTENSIONS: [&str; 10] = [
+    "ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "svelte", "vue",
+];
+
+/// The UI sources below `src` other than `src/tauri.ts` that import `@tauri-apps/*`.
+fn tauri_importers(src: &Path) -> Vec<String> {
     let mut offenders = Vec::new();
-    let mut dirs = vec![src.clone()];
+    let mut dirs = vec![src.to_owned()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("ui/src") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "ts")
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| UI_SOURCE_EXTENSIONS.contains(&e))
                 && path != src.join("tauri.ts")
                 && std::fs::read_to_string(&path)
                     .expect("read")
                     .contains("@tauri-apps/")
             {
                 offenders.push(
-                    path.strip_prefix(&src)
+                    path.strip_prefix(src)
                         .expect("under src")
                         .display()
                         .to_string(),
@@ -64,8 +70,38 @@ fn only_ui_src_tauri_ts_imports_tauri() {
             }
         }
     }
+    offenders.sort();
+    offenders
+}
+
+/// `ui/src/tauri.ts` is the only module that imports `@tauri-apps/*`; the rest calls it.
+#[test]
+fn only_ui_src_tauri_ts_imports_tauri() {
+    let offenders = tauri_importers(&crate_dir().join("../ui/src"));
     assert!(
         offenders.is_empty(),
         "import Tauri only in ui/src/tauri.ts: {offenders:?}"
     );
+}
+
+/// The check sees an import in every kind of source a component framework uses.
+#[test]
+fn the_tauri_import_check_covers_every_ui_source_kind() {
+    let src = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        src.path().join("tauri.ts"),
+        "import '@tauri-apps/api/core';",
+    )
+    .expect("write");
+    std::fs::create_dir(src.path().join("screens")).expect("mkdir");
+    for ext in UI_SOURCE_EXTENSIONS {
+        std::fs::write(
+            src.path().join("screens").join(format!("a.{ext}")),
+            "import { invoke } from \"@tauri-apps/api/core\";",
+        )
+        .expect("write");
+    }
+    std::fs::write(src.path().join("notes.md"), "@tauri-apps/ in prose").expect("write");
+    let found = tauri_importers(src.path());
+    assert_eq!(found.len(), UI_SOURCE_EXTENSIONS.len(), "{found:?}");
 }

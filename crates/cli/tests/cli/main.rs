@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const KEY: &str = "gram_local_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+use gram_admin_testkit::fixtures::test_key_text;
 
 struct Run {
     code: Option<i32>,
@@ -12,9 +12,15 @@ struct Run {
     stderr: String,
 }
 
+/// Runs the binary with a clean environment and a throwaway HOME: nothing from the developer's
+/// machine (a saved session, a keychain, GRAM_* variables) can change what a test sees.
 fn gram_admin(args: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("home");
     let out: Output = Command::new(env!("CARGO_BIN_EXE_gram-admin"))
         .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .output()
         .expect("run gram-admin");
     Run {
@@ -26,7 +32,7 @@ fn gram_admin(args: &[&str]) -> Run {
 
 fn key_file(dir: &Path) -> PathBuf {
     let path = dir.join("hooks.key");
-    std::fs::write(&path, format!("{KEY}\n")).expect("key file");
+    std::fs::write(&path, format!("{}\n", test_key_text())).expect("key file");
     path
 }
 
@@ -80,7 +86,7 @@ fn render_writes_the_flat_plugin_with_modes_for_every_platform() {
         assert!(out.join(manifest).is_file(), "{platform}: {manifest}");
         let config =
             std::fs::read_to_string(out.join("hooks/gram-hook.curlrc")).expect("curl config");
-        assert!(config.contains(&format!("header = \"Gram-Key: {KEY}\"\n")));
+        assert!(config.contains(&format!("header = \"Gram-Key: {}\"\n", test_key_text())));
         assert!(config.contains(&format!(
             "url = \"https://app.getgram.ai/rpc/hooks.{platform}\"\n"
         )));
@@ -135,7 +141,10 @@ fn preview_shows_hooks_json_first_and_masks_the_key() {
     args.extend(org_args(key.to_str().expect("utf-8")));
     let run = gram_admin(&args);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(!run.stdout.contains(KEY), "the full key was printed");
+    assert!(
+        !run.stdout.contains(&test_key_text()),
+        "the full key was printed"
+    );
     assert!(run
         .stdout
         .contains("header = \"Gram-Key: gram_local_01234…\""));
@@ -160,7 +169,7 @@ fn preview_shows_hooks_json_first_and_masks_the_key() {
     let files: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(files[0]["path"], "hooks/hooks.json");
     assert_eq!(files[0]["mode"], "regular");
-    assert!(!run.stdout.contains(KEY));
+    assert!(!run.stdout.contains(&test_key_text()));
 }
 
 #[test]

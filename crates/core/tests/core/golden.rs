@@ -78,7 +78,7 @@ fn codex_plugin_matches_golden() {
 fn marketplace_matches_golden() {
     check(
         "marketplace",
-        &render::marketplace(&org(SERVER), &key(), &spec()).expect("render"),
+        &render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render"),
     );
 }
 
@@ -158,7 +158,7 @@ fn the_version_changes_whenever_the_content_does() {
 
 #[test]
 fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
-    let bundle = render::marketplace(&org(SERVER), &key(), &spec()).expect("render");
+    let bundle = render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render");
     for (path, first) in [
         (".claude-plugin/marketplace.json", "acme-corp-observability"),
         (
@@ -191,7 +191,7 @@ fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
 
 #[test]
 fn feature_plugins_never_send_a_gram_key_to_another_host() {
-    let bundle = render::marketplace(&org(SERVER), &key(), &spec()).expect("render");
+    let bundle = render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render");
     let mcp: serde_json::Value =
         serde_json::from_slice(&bundle.get("payments/.mcp.json").expect("mcp").contents)
             .expect("json");
@@ -208,14 +208,14 @@ fn feature_plugins_never_send_a_gram_key_to_another_host() {
         .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
         .collect::<String>();
     assert!(
-        !text.contains(crate::support::KEY),
+        !text.contains(crate::support::key().expose()),
         "the hooks key may only be in the hook's curl config"
     );
 
     let mut hostile = spec();
     hostile.plugins[0].servers[1].public = false;
-    let err =
-        render::marketplace(&org(SERVER), &key(), &hostile).expect_err("private off-Gram server");
+    let err = render::marketplace_for(&org(SERVER), &key(), &hostile)
+        .expect_err("private off-Gram server");
     assert!(
         err.to_string()
             .contains("never sends a Gram key to another host"),

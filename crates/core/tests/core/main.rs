@@ -1,7 +1,10 @@
 //! Integration tests of gram-admin-core: one binary, one module per area.
 
+mod delivery;
 mod golden;
+mod gram;
 mod hook;
+mod parse;
 mod props;
 mod support;
 mod zip_export;

@@ -5,72 +5,15 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use gram_admin_core::render::ServerEnv;
-use gram_admin_core::{
-    render, Bundle, FeaturePlugin, FeatureServer, HooksKey, MarketplaceSpec, Org, OrgConfig,
-    Platform,
+use gram_admin_core::{render, Bundle, MarketplaceSpec, Platform};
+
+pub use gram_admin_testkit::fixtures::{
+    acme_config as org_config, acme_org as org, test_key as key,
 };
 
-/// Shaped like a real key, obviously fake.
-pub const KEY: &str = "gram_local_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-pub fn key() -> HooksKey {
-    HooksKey::parse(KEY).expect("fixture key")
-}
-
-pub fn org_config(server: &str) -> OrgConfig {
-    OrgConfig {
-        org_name: "Acme Corp".into(),
-        org_email: Some("platform@acme.test".into()),
-        server_url: server.into(),
-        project_slug: "default".into(),
-        marketplace_name: None,
-    }
-}
-
-pub fn org(server: &str) -> Org {
-    org_config(server).validate().expect("fixture org")
-}
-
+/// The feature plugins the golden files show.
 pub fn spec() -> MarketplaceSpec {
-    MarketplaceSpec {
-        plugins: vec![
-            FeaturePlugin {
-                name: "Payments".into(),
-                slug: "payments".into(),
-                description: "Stripe and ledger tools | with a pipe".into(),
-                servers: vec![
-                    FeatureServer {
-                        display_name: "Ledger".into(),
-                        mcp_url: "https://app.getgram.ai/mcp/acme-ledger".into(),
-                        public: false,
-                        env: vec![],
-                    },
-                    FeatureServer {
-                        display_name: "Stripe".into(),
-                        mcp_url: "https://mcp.stripe.test/mcp".into(),
-                        public: true,
-                        env: vec![ServerEnv {
-                            name: "STRIPE_API_KEY".into(),
-                            header: "X-Stripe-Key".into(),
-                        }],
-                    },
-                ],
-            },
-            FeaturePlugin {
-                name: "Docs search".into(),
-                slug: "docs".into(),
-                description: "Search the handbook.".into(),
-                servers: vec![FeatureServer {
-                    display_name: "Handbook".into(),
-                    mcp_url: "https://app.getgram.ai/mcp/acme-handbook".into(),
-                    public: true,
-                    env: vec![],
-                }],
-            },
-        ],
-        repository: Some("acme/agent-plugins".into()),
-    }
+    gram_admin_testkit::fixtures::acme_marketplace()
 }
 
 pub fn plugin(server: &str, platform: Platform) -> Bundle {

@@ -58,12 +58,12 @@ fn round_trip_keeps_every_file_its_bytes_and_its_mode() {
 #[test]
 fn the_same_input_gives_a_byte_identical_zip() {
     let a = zip_bytes(
-        &render::marketplace(&org("https://app.getgram.ai"), &key(), &spec()).expect("render"),
+        &render::marketplace_for(&org("https://app.getgram.ai"), &key(), &spec()).expect("render"),
     )
     .expect("zip");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let b = zip_bytes(
-        &render::marketplace(&org("https://app.getgram.ai"), &key(), &spec()).expect("render"),
+        &render::marketplace_for(&org("https://app.getgram.ai"), &key(), &spec()).expect("render"),
     )
     .expect("zip");
     assert_eq!(a, b);

@@ -7,7 +7,6 @@ use std::process::Command;
 
 use gram_admin_conformance::agents::{run, Finished, Sandbox};
 use gram_admin_conformance::fake_model::{Api, FakeModel, Turn};
-use gram_admin_conformance::KEY_FIXTURE;
 use gram_admin_testkit::GramStandIn;
 
 use crate::support::{
@@ -159,7 +158,10 @@ fn codex_session_delivers(run_no: usize) -> bool {
     );
     for r in &got {
         assert_eq!(r.url, "/rpc/hooks.codex");
-        assert_eq!(r.header("Gram-Key"), Some(KEY_FIXTURE));
+        assert_eq!(
+            r.header("Gram-Key"),
+            Some(gram_admin_conformance::test_key().expose())
+        );
         assert_eq!(r.header("Gram-Project"), Some("default"));
     }
     assert_eq!(gram.violations(), Vec::<String>::new());

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use gram_admin_conformance::agents::{self, Installed};
-use gram_admin_conformance::{fixture_org, fixture_spec, KEY_FIXTURE};
+use gram_admin_conformance::{fixture_org, fixture_spec};
 use gram_admin_core::{export, render, Bundle, HooksKey, Platform};
 use gram_admin_testkit::HookRequest;
 
@@ -23,7 +23,7 @@ pub fn agents() -> Option<&'static Installed> {
 }
 
 pub fn key() -> HooksKey {
-    HooksKey::parse(KEY_FIXTURE).expect("fixture key")
+    gram_admin_conformance::test_key()
 }
 
 pub fn plugin(server: &str, platform: Platform) -> Bundle {
@@ -31,7 +31,7 @@ pub fn plugin(server: &str, platform: Platform) -> Bundle {
 }
 
 pub fn marketplace(server: &str) -> Bundle {
-    render::marketplace(&fixture_org(server), &key(), &fixture_spec(server)).expect("render")
+    render::marketplace_for(&fixture_org(server), &key(), &fixture_spec(server)).expect("render")
 }
 
 /// Exports the plugin as the ZIP a teammate receives and unzips it into `dir`, as they would.

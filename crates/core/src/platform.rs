@@ -1,0 +1,469 @@
+//! Everything gram-admin knows about each coding agent, in one place: names and paths (the
+//! [`PlatformInfo`] table), and the agent-specific JSON — plugin manifest, hooks file, MCP
+//! server entry, marketplace file. The renderers in [`crate::render`] hold no per-agent `match`.
+//!
+//! Adding an agent: a variant of [`Platform`], its row in [`Platform::info`], and its arms in
+//! the four builders below; the compiler points at each. Then its tests and golden file.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::org::Org;
+use crate::render::hook_script::HOOK_SCRIPT_PATH;
+
+/// The coding agents a plugin is rendered for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[ts(export)]
+pub enum Platform {
+    Claude,
+    Cursor,
+    Codex,
+}
+
+/// A row of the platform table: the names and paths that differ between agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PlatformInfo {
+    pub platform: Platform,
+    /// `claude`: Gram's endpoint is `/rpc/hooks.<id>`; the command line's `--platform`.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub id: &'static str,
+    /// "Claude Code".
+    pub display_name: &'static str,
+    /// Where the plugin manifest lives in a plugin directory.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub manifest_path: &'static str,
+    /// The variable the agent sets to the installed plugin's directory.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub plugin_root_var: &'static str,
+    /// The MCP servers file of a feature plugin.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub mcp_path: &'static str,
+    /// Appended to a plugin's slug to name its directory for this agent (`payments-cursor`).
+    #[ts(skip)]
+    #[serde(skip)]
+    pub dir_suffix: &'static str,
+    /// The marketplace file at the repository root.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub marketplace_path: &'static str,
+    /// The hook events registered: exactly those Gram's `/rpc/hooks.<id>` accepts.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub hook_events: &'static [&'static str],
+    /// Events whose hook output the agent reads as a decision (allow, deny, block): for these
+    /// the hook waits (bounded) for Gram's answer and prints it; all others are fire-and-forget.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub decision_events: &'static [&'static str],
+}
+
+const CLAUDE: PlatformInfo = PlatformInfo {
+    platform: Platform::Claude,
+    id: "claude",
+    display_name: "Claude Code",
+    manifest_path: ".claude-plugin/plugin.json",
+    plugin_root_var: "CLAUDE_PLUGIN_ROOT",
+    mcp_path: ".mcp.json",
+    dir_suffix: "",
+    marketplace_path: ".claude-plugin/marketplace.json",
+    hook_events: &[
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "Notification",
+        "Stop",
+        "SessionEnd",
+    ],
+    decision_events: &["PreToolUse", "UserPromptSubmit"],
+};
+
+const CURSOR: PlatformInfo = PlatformInfo {
+    platform: Platform::Cursor,
+    id: "cursor",
+    display_name: "Cursor",
+    manifest_path: ".cursor-plugin/plugin.json",
+    plugin_root_var: "CURSOR_PLUGIN_ROOT",
+    mcp_path: "mcp.json",
+    dir_suffix: "-cursor",
+    marketplace_path: ".cursor-plugin/marketplace.json",
+    hook_events: &[
+        "beforeSubmitPrompt",
+        "stop",
+        "afterAgentResponse",
+        "afterAgentThought",
+        "preToolUse",
+        "postToolUse",
+        "postToolUseFailure",
+        "beforeMCPExecution",
+        "afterMCPExecution",
+    ],
+    decision_events: &["beforeSubmitPrompt", "preToolUse", "beforeMCPExecution"],
+};
+
+const CODEX: PlatformInfo = PlatformInfo {
+    platform: Platform::Codex,
+    id: "codex",
+    display_name: "Codex",
+    manifest_path: ".codex-plugin/plugin.json",
+    // Codex sets CLAUDE_PLUGIN_ROOT (and PLUGIN_ROOT) for `.codex-plugin` plugins.
+    plugin_root_var: "CLAUDE_PLUGIN_ROOT",
+    mcp_path: ".mcp.json",
+    dir_suffix: "-codex",
+    marketplace_path: ".agents/plugins/marketplace.json",
+    // Codex also fires SessionEnd, but Gram's codex enum has none: not registered.
+    hook_events: &[
+        "SessionStart",
+        "PreToolUse",
+        "PermissionRequest",
+        "PostToolUse",
+        "UserPromptSubmit",
+        "Stop",
+    ],
+    decision_events: &["PreToolUse", "PermissionRequest", "UserPromptSubmit"],
+};
+
+/// The hooks file of a plugin directory; previews show it first.
+pub const HOOKS_JSON_PATH: &str = "hooks/hooks.json";
+/// The environment variable a teammate sets to their own Gram API key for private Gram servers.
+/// The hooks key baked into the observability plugin is never used for MCP.
+pub const GRAM_KEY_ENV: &str = "GRAM_KEY";
+
+/// Codex's policy values: the observability plugin is installed by default, features on request.
+pub const CODEX_REQUIRED_INSTALLATION: &str = "INSTALLED_BY_DEFAULT";
+pub const CODEX_OPTIONAL_INSTALLATION: &str = "AVAILABLE";
+pub const CODEX_AUTHENTICATION: &str = "ON_INSTALL";
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
+
+    /// This agent's row of the platform table.
+    pub const fn info(self) -> &'static PlatformInfo {
+        match self {
+            Platform::Claude => &CLAUDE,
+            Platform::Cursor => &CURSOR,
+            Platform::Codex => &CODEX,
+        }
+    }
+
+    /// Every agent's row, in [`Platform::ALL`] order (what the UI lists).
+    pub fn table() -> Vec<PlatformInfo> {
+        Self::ALL.iter().map(|p| *p.info()).collect()
+    }
+
+    pub fn id(self) -> &'static str {
+        self.info().id
+    }
+
+    pub fn display_name(self) -> &'static str {
+        self.info().display_name
+    }
+
+    pub fn hook_events(self) -> &'static [&'static str] {
+        self.info().hook_events
+    }
+
+    pub fn decision_events(self) -> &'static [&'static str] {
+        self.info().decision_events
+    }
+
+    pub fn manifest_path(self) -> &'static str {
+        self.info().manifest_path
+    }
+
+    pub fn mcp_path(self) -> &'static str {
+        self.info().mcp_path
+    }
+
+    pub fn marketplace_path(self) -> &'static str {
+        self.info().marketplace_path
+    }
+
+    /// The directory (and plugin name) of the feature plugin `slug` for this agent.
+    pub fn plugin_dir(self, slug: &str) -> String {
+        format!("{slug}{}", self.info().dir_suffix)
+    }
+
+    /// The observability plugin's name: `<org>-observability`, `-observability-cursor`, ….
+    pub fn observability_plugin_name(self, org_slug: &str) -> String {
+        self.plugin_dir(&format!("{org_slug}-observability"))
+    }
+
+    /// The command an agent runs for `event`. It names only the plugin root variable and the
+    /// event: the Gram URL stays out of it (Cursor drops hook files whose commands hold a URL),
+    /// and `sh` runs the script even where the executable bit was lost.
+    pub fn hook_command(self, event: &str) -> String {
+        format!(
+            "sh \"${{{}}}/{HOOK_SCRIPT_PATH}\" {event}",
+            self.info().plugin_root_var
+        )
+    }
+
+    /// `hooks/hooks.json`, every event running [`Self::hook_command`] with `timeout` seconds.
+    pub fn hooks_json(self, timeout: u32) -> Value {
+        let mut events = Map::new();
+        for &event in self.hook_events() {
+            let command = self.hook_command(event);
+            let entry = match self {
+                // Matcher groups, each with a list of hooks. No matcher: it would mean nothing
+                // on non-tool events, and on tool events we want every tool.
+                Platform::Claude | Platform::Codex => json!([{
+                    "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
+                }]),
+                Platform::Cursor => json!([{ "command": command, "timeout": timeout }]),
+            };
+            events.insert(event.to_owned(), entry);
+        }
+        match self {
+            Platform::Cursor => json!({ "version": 1, "hooks": events }),
+            Platform::Claude | Platform::Codex => json!({ "hooks": events }),
+        }
+    }
+
+    /// The plugin manifest at [`Self::manifest_path`].
+    pub(crate) fn manifest(self, org: &Org, m: &Manifest<'_>) -> Value {
+        let author = json!({ "name": org.name.as_str(), "url": org.server.as_str() });
+        let contents = |value: &mut Value| match m.contents {
+            Contents::Hooks => value["hooks"] = json!(format!("./{HOOKS_JSON_PATH}")),
+            Contents::McpServers => {
+                value["mcpServers"] = json!(format!("./{}", self.mcp_path()));
+            }
+        };
+        let homepage = |value: &mut Value| {
+            if m.homepage {
+                value["homepage"] = json!(org.server.as_str());
+            }
+        };
+        match self {
+            Platform::Claude => {
+                let mut v = json!({
+                    "name": m.name, "displayName": m.display_name, "description": m.description,
+                    "version": m.version, "author": author,
+                });
+                homepage(&mut v);
+                // Declares which hosts the plugin talks to (shown to whoever installs it).
+                // Claude Code finds `hooks/hooks.json` and `.mcp.json` by itself.
+                v["network"] = json!({ "hosts": m.hosts });
+                v
+            }
+            Platform::Cursor => {
+                let mut v = json!({
+                    "name": m.name, "displayName": m.display_name, "description": m.description,
+                    "version": m.version, "author": org.contact(),
+                });
+                homepage(&mut v);
+                contents(&mut v);
+                v
+            }
+            Platform::Codex => {
+                let mut v = json!({
+                    "name": m.name, "version": m.version, "description": m.description,
+                    "author": author,
+                });
+                homepage(&mut v);
+                contents(&mut v);
+                v["interface"] = json!({
+                    "displayName": m.display_name,
+                    "shortDescription": m.short_description,
+                });
+                v
+            }
+        }
+    }
+
+    /// One MCP server's entry in this agent's MCP file. Secrets are never written: only the
+    /// names of environment variables the agent expands at run time. `gram_key` sends the
+    /// teammate's own Gram key (`$GRAM_KEY`) as a bearer token.
+    pub(crate) fn mcp_entry(self, url: &str, gram_key: bool, env: &[(&str, &str)]) -> Value {
+        let headers = |expand: fn(&str) -> String| -> Map<String, Value> {
+            let mut headers = Map::new();
+            if gram_key {
+                headers.insert(
+                    "Authorization".into(),
+                    json!(format!("Bearer {}", expand(GRAM_KEY_ENV))),
+                );
+            }
+            for (header, var) in env {
+                headers.insert((*header).to_owned(), json!(expand(var)));
+            }
+            headers
+        };
+        match self {
+            Platform::Claude => {
+                let mut entry = json!({ "type": "http", "url": url });
+                let headers = headers(|var| format!("${{{var}}}"));
+                if !headers.is_empty() {
+                    entry["headers"] = headers.into();
+                }
+                entry
+            }
+            Platform::Cursor => {
+                let mut entry = json!({ "url": url });
+                let headers = headers(|var| format!("${{env:{var}}}"));
+                if !headers.is_empty() {
+                    entry["headers"] = headers.into();
+                }
+                entry
+            }
+            Platform::Codex => {
+                let mut entry = json!({ "url": url });
+                if gram_key {
+                    entry["bearer_token_env_var"] = json!(GRAM_KEY_ENV);
+                }
+                if !env.is_empty() {
+                    entry["env_http_headers"] = env
+                        .iter()
+                        .map(|(header, var)| ((*header).to_owned(), json!(var)))
+                        .collect::<Map<_, _>>()
+                        .into();
+                }
+                entry
+            }
+        }
+    }
+
+    /// The marketplace README's install steps for this agent (Markdown, ends with a newline).
+    pub(crate) fn install_steps(self, repo: &str, mkt: &str, observability: &str) -> String {
+        match self {
+            Platform::Claude => format!(
+                "```sh\nclaude plugin marketplace add {repo}\nclaude plugin install {observability}@{mkt}\n```\n\n\
+Then add any feature plugin the same way: `claude plugin install <plugin>@{mkt}`.\n"
+            ),
+            Platform::Cursor => format!(
+                "In Cursor, open **Settings → Plugins**, add the marketplace `https://github.com/{repo}`, and install \
+`{observability}` first, then any feature plugin ending in `{}`.\n",
+                self.info().dir_suffix
+            ),
+            Platform::Codex => format!(
+                "```sh\ncodex plugin marketplace add {repo}\ncodex plugin add {observability}@{mkt}\n```\n\n\
+The marketplace marks `{observability}` as installed by default; feature plugins (ending in `{}`) are available \
+to add with `codex plugin add <plugin>@{mkt}`.\n",
+                self.info().dir_suffix
+            ),
+        }
+    }
+
+    /// The marketplace file at [`Self::marketplace_path`], listing `plugins` in order.
+    pub(crate) fn marketplace_json(self, org: &Org, plugins: &[Listing<'_>]) -> Value {
+        match self {
+            Platform::Claude | Platform::Cursor => json!({
+                "name": org.marketplace_name.as_str(),
+                "owner": org.contact(),
+                "metadata": { "description": format!("{}'s coding-agent plugins, published from Gram.", org.name.as_str()) },
+                "plugins": plugins.iter().map(|p| json!({
+                    "name": p.name, "source": format!("./{}", p.name), "description": p.description,
+                })).collect::<Vec<_>>(),
+            }),
+            Platform::Codex => json!({
+                "name": org.marketplace_name.as_str(),
+                "interface": { "displayName": format!("{} plugins", org.name.as_str()) },
+                "plugins": plugins.iter().map(|p| json!({
+                    "name": p.name,
+                    "source": { "source": "local", "path": format!("./{}", p.name) },
+                    "policy": {
+                        "installation": if p.required { CODEX_REQUIRED_INSTALLATION } else { CODEX_OPTIONAL_INSTALLATION },
+                        "authentication": CODEX_AUTHENTICATION,
+                    },
+                })).collect::<Vec<_>>(),
+            }),
+        }
+    }
+}
+
+/// What a plugin manifest says, whatever the agent.
+#[derive(Debug)]
+pub(crate) struct Manifest<'a> {
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub description: &'a str,
+    pub version: &'a str,
+    /// The org's Gram server as homepage (the observability plugin).
+    pub homepage: bool,
+    /// The hosts the plugin talks to.
+    pub hosts: Vec<&'a str>,
+    pub contents: Contents,
+    /// Codex's one-line description.
+    pub short_description: &'a str,
+}
+
+/// What a plugin brings besides its manifest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Contents {
+    Hooks,
+    McpServers,
+}
+
+/// One plugin as a marketplace file lists it.
+#[derive(Debug)]
+pub(crate) struct Listing<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    /// Installed by default where the agent supports it.
+    pub required: bool,
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = crate::Problem;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|p| p.id() == s).ok_or_else(|| {
+            let ids: Vec<&str> = Self::ALL.iter().map(|p| p.id()).collect();
+            crate::Problem::new(
+                crate::Field::Platform,
+                format!(
+                    "Unknown platform {s:?}: choose {} or {}.",
+                    ids[..ids.len() - 1].join(", "),
+                    ids[ids.len() - 1]
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_match_serde() {
+        for p in Platform::ALL {
+            assert_eq!(p.id().parse::<Platform>().unwrap(), p);
+            assert_eq!(serde_json::to_value(p).unwrap(), json!(p.id()));
+        }
+        let err = "gemini".parse::<Platform>().unwrap_err();
+        assert_eq!(
+            err.message,
+            "Unknown platform \"gemini\": choose claude, cursor or codex."
+        );
+    }
+
+    #[test]
+    fn directory_names_per_agent() {
+        assert_eq!(Platform::Claude.plugin_dir("payments"), "payments");
+        assert_eq!(Platform::Cursor.plugin_dir("payments"), "payments-cursor");
+        assert_eq!(
+            Platform::Codex.observability_plugin_name("acme"),
+            "acme-observability-codex"
+        );
+        assert_eq!(
+            Platform::Cursor.hook_command("stop"),
+            "sh \"${CURSOR_PLUGIN_ROOT}/hooks/gram-hook.sh\" stop"
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! Where gram-admin keeps its secrets (the Gram session, the GitHub token): the OS keychain,
+//! and nowhere else, behind one small seam ([`SecretStore`]) so tests can use [`MemoryStore`].
+//!
+//! [`Keychain`] is the OS store: Secret Service on Linux (GNOME Keyring, KWallet) with the
+//! kernel keyutils as a fallback, the macOS Keychain, the Windows Credential Manager. Every call
+//! is bounded by a timeout (a locked or wedged keyring must not hang the app). When no secure
+//! store is reachable it says so and stores nothing — there is no plain-file fallback.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+use crate::sensitive::Sensitive;
+
+/// The secrets gram-admin keeps, each one keychain entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SecretName {
+    /// The Gram dashboard session and the server it belongs to.
+    GramSession,
+    /// The GitHub token publishing uses.
+    GithubToken,
+}
+
+impl SecretName {
+    /// The keychain entry's account name.
+    pub fn account(self) -> &'static str {
+        match self {
+            SecretName::GramSession => "gram-session",
+            SecretName::GithubToken => "github-token",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            SecretName::GramSession => "your Gram session",
+            SecretName::GithubToken => "your GitHub token",
+        }
+    }
+}
+
+/// Why the keychain could not be used. The message never holds the secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SecretStoreError {
+    pub message: String,
+}
+
+impl SecretStoreError {
+    fn unreachable(action: &str, name: SecretName, why: impl fmt::Display) -> Self {
+        Self {
+            message: format!(
+                "Could not {action} {} in the system keychain ({why}). gram-admin keeps secrets only there: \
+on Linux start a Secret Service (GNOME Keyring or KWallet) and unlock it, then try again.",
+                name.label()
+            ),
+        }
+    }
+}
+
+/// Get, set and delete one secret. Implementations must never log or echo a value.
+pub trait SecretStore: Send + Sync + fmt::Debug {
+    /// The secret, or `None` when nothing is stored under `name`.
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretStoreError>;
+    fn set(&self, name: SecretName, value: &Sensitive<String>) -> Result<(), SecretStoreError>;
+    /// Deleting what is not there is not an error.
+    fn delete(&self, name: SecretName) -> Result<(), SecretStoreError>;
+}
+
+/// The service name every gram-admin keychain entry is filed under.
+pub const KEYCHAIN_SERVICE: &str = "gram-admin";
+
+/// How long one keychain call may take before gram-admin gives up on it.
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The OS keychain.
+#[derive(Debug, Clone)]
+pub struct Keychain {
+    service: String,
+    timeout: Duration,
+}
+
+impl Default for Keychain {
+    fn default() -> Self {
+        Self::new(KEYCHAIN_SERVICE)
+    }
+}
+
+impl Keychain {
+    /// Entries filed under `service` (tests use their own, so they never touch real entries).
+    pub fn new(service: impl Into<String>) -> Self {
+        Self {
+            service: service.into(),
+            timeout: KEYCHAIN_TIMEOUT,
+        }
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs one keychain operation on its own thread, bounded by the timeout.
+    fn bounded<T: Send + 'static>(
+        &self,
+        action: &str,
+        name: SecretName,
+        op: impl FnOnce(&keyring::Entry) -> Result<T, keyring::Error> + Send + 'static,
+    ) -> Result<T, SecretStoreError> {
+        let (tx, rx) = mpsc::channel();
+        let service = self.service.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(entry(&service, name.account()).and_then(|e| op(&e)));
+        });
+        match rx.recv_timeout(self.timeout) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(SecretStoreError::unreachable(action, name, describe(&e))),
+            Err(_) => Err(SecretStoreError::unreachable(
+                action,
+                name,
+                format_args!("it did not answer within {} s", self.timeout.as_secs()),
+            )),
+        }
+    }
+}
+
+/// The keychain entry: Secret Service when one answers; on Linux, the kernel keyutils otherwise.
+fn entry(service: &str, account: &str) -> Result<keyring::Entry, keyring::Error> {
+    let default = keyring::Entry::new(service, account)?;
+    #[cfg(target_os = "linux")]
+    {
+        match default.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(default),
+            Err(_) => {
+                let credential =
+                    keyring::keyutils::KeyutilsCredential::new_with_target(None, service, account)?;
+                Ok(keyring::Entry::new_with_credential(Box::new(credential)))
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(default)
+    }
+}
+
+fn describe(e: &keyring::Error) -> String {
+    match e {
+        keyring::Error::NoStorageAccess(_) => "it is locked or not reachable".into(),
+        keyring::Error::PlatformFailure(inner) => format!("it failed: {inner}"),
+        other => other.to_string(),
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretStoreError> {
+        self.bounded("read", name, |entry| match entry.get_password() {
+            Ok(value) => Ok(Some(Sensitive::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn set(&self, name: SecretName, value: &Sensitive<String>) -> Result<(), SecretStoreError> {
+        let value = value.clone();
+        self.bounded("save", name, move |entry| {
+            entry.set_password(value.expose())
+        })
+    }
+
+    fn delete(&self, name: SecretName) -> Result<(), SecretStoreError> {
+        self.bounded("delete", name, |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// An in-memory store for tests; [`MemoryStore::unavailable`] plays a keychain that is not there.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    values: Mutex<BTreeMap<SecretName, Sensitive<String>>>,
+    unavailable: bool,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store that refuses every call, as a machine with no reachable keychain does.
+    pub fn unavailable() -> Self {
+        Self {
+            unavailable: true,
+            ..Self::default()
+        }
+    }
+
+    fn check(&self, action: &str, name: SecretName) -> Result<(), SecretStoreError> {
+        if self.unavailable {
+            Err(SecretStoreError::unreachable(
+                action,
+                name,
+                "no keychain is reachable",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretStoreError> {
+        self.check("read", name)?;
+        Ok(self.values.lock().expect("lock").get(&name).cloned())
+    }
+
+    fn set(&self, name: SecretName, value: &Sensitive<String>) -> Result<(), SecretStoreError> {
+        self.check("save", name)?;
+        self.values
+            .lock()
+            .expect("lock")
+            .insert(name, value.clone());
+        Ok(())
+    }
+
+    fn delete(&self, name: SecretName) -> Result<(), SecretStoreError> {
+        self.check("delete", name)?;
+        self.values.lock().expect("lock").remove(&name);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trips_and_deletes() {
+        let store = MemoryStore::new();
+        assert_eq!(store.get(SecretName::GithubToken).unwrap(), None);
+        store
+            .set(SecretName::GithubToken, &Sensitive::new("t0ken".to_owned()))
+            .unwrap();
+        assert_eq!(
+            store
+                .get(SecretName::GithubToken)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "t0ken"
+        );
+        store.delete(SecretName::GithubToken).unwrap();
+        store.delete(SecretName::GithubToken).unwrap();
+        assert_eq!(store.get(SecretName::GithubToken).unwrap(), None);
+    }
+
+    #[test]
+    fn an_unavailable_store_says_what_to_do_and_never_echoes_the_secret() {
+        let store = MemoryStore::unavailable();
+        let err = store
+            .set(
+                SecretName::GramSession,
+                &Sensitive::new("s3cret-session".to_owned()),
+            )
+            .unwrap_err();
+        assert!(err.message.contains("Secret Service"), "{err}");
+        assert!(!err.message.contains("s3cret"), "{err}");
+    }
+}
