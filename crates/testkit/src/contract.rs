@@ -40,9 +40,7 @@ impl Operation {
         let mut params = BTreeMap::new();
         for (i, part) in template.iter().enumerate() {
             let last = i + 1 == template.len();
-            let param = part
-                .strip_prefix('{')
-                .and_then(|p| p.strip_suffix('}'));
+            let param = part.strip_prefix('{').and_then(|p| p.strip_suffix('}'));
             match (param, actual.get(i)) {
                 (_, None) => return None,
                 (Some(name), Some(_)) if last => {
@@ -124,16 +122,28 @@ impl Contract {
     }
 
     /// The operation a request is for, with its path parameters.
-    pub fn route(&self, method: &str, path: &str) -> Option<(&Operation, BTreeMap<String, String>)> {
+    pub fn route(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&Operation, BTreeMap<String, String>)> {
         let path = path.split('?').next().unwrap_or(path);
-        // Literal templates win over parameterised ones (`/user` before `/users/{u}`).
+        // The most specific template wins: the longest (so `/repos/{o}/{r}` does not swallow
+        // `/repos/{o}/{r}/git/ref/heads/main`), then the one with fewest parameters (`/user`
+        // before `/users/{u}`).
         let mut best: Option<(&Operation, BTreeMap<String, String>)> = None;
+        let specificity = |op: &Operation, params: &BTreeMap<String, String>| {
+            (op.path.matches('/').count(), usize::MAX - params.len())
+        };
         for op in &self.operations {
             if !op.method.eq_ignore_ascii_case(method) {
                 continue;
             }
             if let Some(params) = op.matches(path) {
-                if best.as_ref().is_none_or(|(_, p)| params.len() < p.len()) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, p)| specificity(op, &params) > specificity(b, p))
+                {
                     best = Some((op, params));
                 }
             }
@@ -209,12 +219,20 @@ impl Contract {
             (Some(Some(schema)), Some(body)) => {
                 self.check_schema(&format!("{} {status}", op.id), schema, body, false)
             }
-            (Some(Some(_)), None) => vec![format!("status {status} of {} needs a JSON body", op.id)],
+            (Some(Some(_)), None) => {
+                vec![format!("status {status} of {} needs a JSON body", op.id)]
+            }
             (Some(None), _) => Vec::new(),
         }
     }
 
-    fn check_schema(&self, label: &str, schema: &Value, instance: &Value, strict: bool) -> Vec<String> {
+    fn check_schema(
+        &self,
+        label: &str,
+        schema: &Value,
+        instance: &Value,
+        strict: bool,
+    ) -> Vec<String> {
         let validator = self.validator(schema, strict);
         validator
             .iter_errors(instance)
@@ -256,9 +274,14 @@ fn operations(doc: &Value) -> Vec<Operation> {
         return out;
     };
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
-            if !matches!(method.as_str(), "get" | "put" | "post" | "patch" | "delete" | "head") {
+            if !matches!(
+                method.as_str(),
+                "get" | "put" | "post" | "patch" | "delete" | "head"
+            ) {
                 continue;
             }
             let params = resolve_params(doc, op["parameters"].as_array());
@@ -340,7 +363,9 @@ fn openapi_to_json_schema(v: &mut Value) {
 fn close_objects(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            let composed = ["allOf", "anyOf", "oneOf"].iter().any(|k| map.contains_key(*k));
+            let composed = ["allOf", "anyOf", "oneOf"]
+                .iter()
+                .any(|k| map.contains_key(*k));
             if map.contains_key("properties")
                 && !map.contains_key("additionalProperties")
                 && !composed
@@ -361,8 +386,14 @@ mod tests {
     #[test]
     fn gram_operations_route_by_method_and_path() {
         let gram = Contract::gram();
-        assert_eq!(gram.route("POST", "/rpc/keys.create").unwrap().0.id, "createAPIKey");
-        assert_eq!(gram.route("DELETE", "/rpc/keys.revoke?id=x").unwrap().0.id, "revokeAPIKey");
+        assert_eq!(
+            gram.route("POST", "/rpc/keys.create").unwrap().0.id,
+            "createAPIKey"
+        );
+        assert_eq!(
+            gram.route("DELETE", "/rpc/keys.revoke?id=x").unwrap().0.id,
+            "revokeAPIKey"
+        );
         assert!(gram.route("GET", "/rpc/keys.create").is_none());
         assert!(gram.route("POST", "/rpc/hooks.gemini").is_none());
     }

@@ -1,13 +1,15 @@
 //! A Gram stand-in routed by the contract's operations, and servers that misbehave on purpose.
 
+use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use gram_admin_core::Platform;
 
 use crate::contract::{Contract, Operation};
 
@@ -38,9 +40,9 @@ impl HookRequest {
         values.next().is_none().then_some(first.1.as_str())
     }
 
-    /// The agent platform of a hook endpoint (`hooks#claude` → `claude`).
-    pub fn platform(&self) -> Option<&str> {
-        self.operation.strip_prefix("hooks#")
+    /// The agent of a hook endpoint (`hooks#claude` → Claude Code).
+    pub fn platform(&self) -> Option<Platform> {
+        self.operation.strip_prefix("hooks#")?.parse().ok()
     }
 
     /// The query parameters, decoded.
@@ -105,7 +107,13 @@ impl Answer {
 type Responder = dyn Fn(&HookRequest) -> Answer + Send + Sync;
 
 /// The hook operations every Gram stand-in serves.
-pub const HOOK_OPERATIONS: [&str; 3] = ["hooks#claude", "hooks#cursor", "hooks#codex"];
+/// Gram's hook endpoint per agent, from the core's platform table (`hooks#claude`, …).
+pub static HOOK_OPERATIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    Platform::ALL
+        .iter()
+        .map(|p| format!("hooks#{}", p.id()))
+        .collect()
+});
 
 #[derive(Default)]
 struct Routes {
@@ -150,7 +158,7 @@ impl GramStandIn {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let addr = server.server_addr().to_ip().expect("an IP address");
         let mut routes = Routes::default();
-        for op in HOOK_OPERATIONS {
+        for op in HOOK_OPERATIONS.iter() {
             routes
                 .standing
                 .insert(op.to_owned(), Arc::new(|_: &HookRequest| Answer::ok()));
@@ -183,7 +191,7 @@ impl GramStandIn {
     pub fn answer_with(&self, responder: impl Fn(&HookRequest) -> Answer + Send + Sync + 'static) {
         let responder: Arc<Responder> = Arc::new(responder);
         let mut routes = self.state.routes.lock().expect("lock");
-        for op in HOOK_OPERATIONS {
+        for op in HOOK_OPERATIONS.iter() {
             routes.standing.insert(op.to_owned(), responder.clone());
         }
     }
@@ -288,7 +296,12 @@ impl Drop for GramStandIn {
             .expected
             .iter()
             .filter(|(_, answers)| !answers.is_empty())
-            .map(|(op, answers)| format!("{op} ({} prepared answer(s) never asked for)", answers.len()))
+            .map(|(op, answers)| {
+                format!(
+                    "{op} ({} prepared answer(s) never asked for)",
+                    answers.len()
+                )
+            })
             .collect();
         assert!(
             unused.is_empty(),
@@ -306,8 +319,14 @@ impl Drop for GramStandIn {
 
 fn assert_known(operation: &str) {
     assert!(
-        Contract::gram().operations().iter().any(|op| op.id == operation)
-            || Contract::gram_hooks().operations().iter().any(|op| op.id == operation),
+        Contract::gram()
+            .operations()
+            .iter()
+            .any(|op| op.id == operation)
+            || Contract::gram_hooks()
+                .operations()
+                .iter()
+                .any(|op| op.id == operation),
         "{operation:?} is not an operation of Gram's contract"
     );
 }
@@ -345,7 +364,10 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         status: 0,
     };
     let mut violations = match routed {
-        None => vec![format!("no such operation in the contract: {} {}", hook.method, hook.url)],
+        None => vec![format!(
+            "no such operation in the contract: {} {}",
+            hook.method, hook.url
+        )],
         Some((contract, op)) => check_request(contract, op, &hook),
     };
     if let Err(e) = read {
@@ -413,7 +435,11 @@ fn next_answer(state: &State, r: &HookRequest) -> Answer {
         "{} {}: unexpected call to {} (no answer prepared)",
         r.method, r.url, r.operation
     ));
-    Answer::error(500, "unexpected", "the test prepared no answer for this call")
+    Answer::error(
+        500,
+        "unexpected",
+        "the test prepared no answer for this call",
+    )
 }
 
 /// What Gram's published contract requires of a request, beyond its schema: the hook
@@ -504,4 +530,101 @@ pub fn closed_port() -> String {
     let addr = listener.local_addr().expect("local addr");
     drop(listener);
     format!("http://{addr}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    /// One HTTP/1.1 request over a raw socket; the status code of the answer.
+    fn send(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> u16 {
+        let addr = url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("a status line")
+    }
+
+    #[test]
+    fn an_unknown_platform_is_a_contract_violation_never_a_fallback() {
+        let gram = GramStandIn::start();
+        let status = send(
+            &gram.url(),
+            "POST",
+            "/rpc/hooks.gemini",
+            &[
+                ("Content-Type", "application/json"),
+                ("Gram-Key", "k"),
+                ("Gram-Project", "p"),
+            ],
+            r#"{"hook_event_name":"SessionStart"}"#,
+        );
+        assert_eq!(status, 404);
+        let violations = gram.take_violations();
+        assert!(
+            violations.iter().any(|v| v.contains("no such operation")),
+            "{violations:?}"
+        );
+    }
+
+    #[test]
+    fn hooks_are_routed_to_their_platform() {
+        let gram = GramStandIn::start();
+        let status = send(
+            &gram.url(),
+            "POST",
+            "/rpc/hooks.cursor",
+            &[
+                ("Content-Type", "application/json"),
+                ("Gram-Key", "k"),
+                ("Gram-Project", "p"),
+            ],
+            r#"{"hook_event_name":"stop"}"#,
+        );
+        assert_eq!(status, 200, "{:?}", gram.violations());
+        assert_eq!(gram.requests()[0].platform(), Some(Platform::Cursor));
+    }
+
+    #[test]
+    fn a_prepared_answer_nobody_asked_for_fails_the_test() {
+        let dropped = std::thread::spawn(|| {
+            let gram = GramStandIn::start();
+            gram.expect("listAPIKeys", Answer::ok());
+        })
+        .join();
+        let panic = dropped.expect_err("dropping it with an unused answer panics");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("listAPIKeys"), "{message}");
+    }
+
+    #[test]
+    fn an_unprepared_admin_call_is_a_violation() {
+        let gram = GramStandIn::start();
+        let status = send(
+            &gram.url(),
+            "GET",
+            "/rpc/keys.list",
+            &[("Gram-Session", "s")],
+            "",
+        );
+        assert_eq!(status, 500);
+        let violations = gram.take_violations();
+        assert!(
+            violations.iter().any(|v| v.contains("no answer prepared")),
+            "{violations:?}"
+        );
+    }
 }
