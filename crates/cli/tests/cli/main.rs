@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use gram_admin_testkit::fixtures::test_key_text;
 
+mod gram;
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -282,18 +284,16 @@ fn usage_errors_exit_2_and_help_describes_every_command() {
         "render",
         "--platform",
         "claude",
-        "--org",
-        "A",
-        "--project",
-        "p",
-        "--server",
-        "https://g.test",
+        "--key-file",
+        "k",
+        "--placeholder-key",
         "--out",
         "x",
     ]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("--key-file <FILE>|--placeholder-key"),
+        run.stderr
+            .contains("the argument '--key-file <FILE>' cannot be used with '--placeholder-key'"),
         "{}",
         run.stderr
     );
