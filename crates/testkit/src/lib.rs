@@ -6,6 +6,8 @@
 //! - [`GramStandIn`]: Gram, routed by the contract's operations. Records every request and checks
 //!   it — and its own answer — against the contract; prepared answers ([`GramStandIn::expect`])
 //!   that are never asked for, and violations nobody looked at, fail the test on drop.
+//! - [`GithubStandIn`]: GitHub's REST API for publishing, backed by a real bare git repository,
+//!   checked strictly against `github-openapi.json`; faults per operation ([`Fault`]).
 //! - [`HungServer`]: accepts connections and never answers (a Gram that hangs).
 //! - [`closed_port`]: an address where nothing listens (a Gram that is down).
 //! - [`gram_api`]: a stateful Gram on a stand-in (sessions, orgs, projects, keys stored as
@@ -16,8 +18,10 @@
 
 mod contract;
 pub mod fixtures;
+mod github;
 mod gram;
 pub mod gram_api;
 
+pub use github::{Access, Fault, GitRepo, GithubRequest, GithubSetup, GithubStandIn, OAuthStandIn};
 pub use contract::{contracts_dir, Contract, Operation};
 pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer, HOOK_OPERATIONS};

@@ -1,0 +1,853 @@
+//! The publish algorithm of SPEC §7: read the branch head, compare trees, and when they differ
+//! write one tree (no `base_tree`: the bundle is the whole content), one commit on the head, and
+//! move the branch with `force: false` — so the branch is always at the old commit or at a
+//! complete new one, and a concurrent push is never overwritten.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::api::{Api, EventSink, Method, Reply, Resend};
+use super::git_object::{blob_id, git_mode, tree_id, ObjectId};
+use super::plan::{self, PublishPlan};
+use super::{GithubConnection, GithubError, PublishEvent, RetryPolicy, Step};
+use crate::bundle::Bundle;
+use crate::domain::MarketplaceRepo;
+use crate::error::Problem;
+use crate::field::Field;
+
+/// Files larger than this, or not UTF-8, are uploaded as blobs; the rest go inline in the tree.
+pub const MAX_INLINE_BYTES: usize = 64 * 1024;
+/// How many times a publish is rebuilt when someone else moves the branch meanwhile.
+pub const MAX_PUBLISH_ATTEMPTS: u32 = 3;
+/// Inline content per tree request stays well under the ~2 MB where GitHub starts failing; files
+/// past this budget are uploaded as blobs instead.
+const MAX_INLINE_TOTAL: usize = 768 * 1024;
+/// How many times an empty repository is seeded (the second only when the first answer was
+/// lost and the repository is still empty).
+const MAX_SEEDS: u32 = 2;
+
+/// Where to publish.
+#[derive(Debug, Clone)]
+pub struct PublishTarget {
+    pub repo: MarketplaceRepo,
+    /// The branch; `None` is the repository's default branch.
+    pub branch: Option<String>,
+    /// Create the repository (private) when it does not exist.
+    pub create: bool,
+    /// The commit message.
+    pub message: String,
+}
+
+impl PublishTarget {
+    pub fn new(repo: MarketplaceRepo) -> Self {
+        Self {
+            repo,
+            branch: None,
+            create: false,
+            message: "Publish the Gram plugin marketplace (gram-admin)".into(),
+        }
+    }
+
+    /// A branch name git and GitHub accept, checked before anything is sent.
+    pub fn with_branch(mut self, branch: Option<String>) -> Result<Self, Problem> {
+        if let Some(b) = &branch {
+            check_branch(b)?;
+        }
+        self.branch = branch;
+        Ok(self)
+    }
+}
+
+fn check_branch(b: &str) -> Result<(), Problem> {
+    let ok = !b.is_empty()
+        && b.len() <= 200
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
+        && !b.starts_with(['/', '-', '.'])
+        && !b.ends_with(['/', '.'])
+        && !b.ends_with(".lock")
+        && !b.contains("..")
+        && !b.contains("//")
+        && !b.contains("/.");
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Field::Repository,
+            format!("{b:?} is not a branch name gram-admin publishes to: use letters, digits, '-', '_', '.' and '/' (e.g. main or marketplace/v1)."),
+        ))
+    }
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PublishOutcome {
+    /// `owner/name`.
+    pub repo: String,
+    pub branch: String,
+    /// The branch's commit now: the new one, or the head that already held these files.
+    pub commit: String,
+    /// The commit's page on GitHub.
+    pub url: String,
+    /// `false`: the branch already held exactly these files and nothing was written.
+    pub changed: bool,
+    pub created_repository: bool,
+    /// The repository was empty and got a first file before the publish.
+    pub seeded: bool,
+    /// How many times the commit was built (more than 1 when someone pushed meanwhile).
+    pub attempts: u32,
+}
+
+/// What the token may do with a repository ([`Publisher::check_access`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RepoAccess {
+    pub repo: String,
+    pub default_branch: String,
+    pub private: bool,
+    /// `None` when GitHub did not say.
+    pub can_push: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RepoInfo {
+    pub default_branch: String,
+    pub private: bool,
+    pub can_push: Option<bool>,
+}
+
+impl RepoInfo {
+    fn parse(step: Step, body: &Value) -> Result<Self, GithubError> {
+        let default_branch = body["default_branch"]
+            .as_str()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| GithubError::Unexpected {
+                step,
+                what: "no default_branch in the repository".into(),
+            })?
+            .to_owned();
+        Ok(Self {
+            default_branch,
+            private: body["private"].as_bool().unwrap_or(true),
+            can_push: body["permissions"]["push"].as_bool(),
+        })
+    }
+}
+
+/// Where a branch is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Head {
+    At(ObjectId),
+    /// The repository has commits, but not this branch.
+    Missing,
+    /// The repository has no commits at all (GitHub answers 409).
+    EmptyRepository,
+}
+
+/// Publishes bundles to GitHub; one per connection. Progress goes to the callback given to
+/// [`Publisher::on_event`]. Use one publisher within one Tokio runtime (octocrab's client
+/// lives in the runtime it first ran in).
+pub struct Publisher {
+    api: Api,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").field("api", &self.api).finish()
+    }
+}
+
+impl Publisher {
+    pub fn new(connection: GithubConnection) -> Result<Self, GithubError> {
+        Self::with_policy(connection, RetryPolicy::default())
+    }
+
+    pub fn with_policy(
+        connection: GithubConnection,
+        policy: RetryPolicy,
+    ) -> Result<Self, GithubError> {
+        let events: EventSink = Arc::new(|_: &PublishEvent| {});
+        Ok(Self {
+            api: Api::new(connection, policy, events)?,
+        })
+    }
+
+    /// Reports every step, wait and retry to `sink` (the CLI prints them; the app forwards them).
+    pub fn on_event(mut self, sink: impl Fn(&PublishEvent) + Send + Sync + 'static) -> Self {
+        self.api.events = Arc::new(sink);
+        self
+    }
+
+    pub fn connection(&self) -> &GithubConnection {
+        &self.api.connection
+    }
+
+    /// The login the token belongs to (`GET /user`).
+    pub async fn user(&self) -> Result<String, GithubError> {
+        self.api.emit(PublishEvent::Step {
+            step: Step::ReadUser,
+        });
+        let reply = self
+            .api
+            .call(
+                Step::ReadUser,
+                Method::Get,
+                "/user",
+                None::<&()>,
+                Resend::Safe,
+            )
+            .await?;
+        match reply.status {
+            200 => reply
+                .str("/login")
+                .map(str::to_owned)
+                .ok_or_else(|| unexpected(Step::ReadUser, "no login")),
+            _ => Err(refused(Step::ReadUser, &reply)),
+        }
+    }
+
+    /// Whether the token can push to `repo`, with the fix when it cannot: a fine-grained token
+    /// answers 404 for a repository it cannot see ([`GithubError::RepoNotFound`]); a read-only
+    /// one gets [`GithubError::NoPush`].
+    pub async fn check_access(&self, repo: &MarketplaceRepo) -> Result<RepoAccess, GithubError> {
+        let info = self
+            .read_repo(repo)
+            .await?
+            .ok_or_else(|| GithubError::RepoNotFound {
+                repo: repo.to_string(),
+            })?;
+        if info.can_push == Some(false) {
+            return Err(GithubError::NoPush {
+                repo: repo.to_string(),
+            });
+        }
+        Ok(RepoAccess {
+            repo: repo.to_string(),
+            default_branch: info.default_branch,
+            private: info.private,
+            can_push: info.can_push,
+        })
+    }
+
+    /// What publishing `bundle` would change, without writing anything: added, changed (with a
+    /// unified diff of text files, keys masked) and removed paths.
+    pub async fn plan(
+        &self,
+        target: &PublishTarget,
+        bundle: &Bundle,
+    ) -> Result<PublishPlan, GithubError> {
+        let repo = &target.repo;
+        let info = self.read_repo(repo).await?;
+        let Some(info) = info else {
+            if target.create {
+                let branch = target.branch.clone().unwrap_or_else(|| "main".into());
+                return Ok(PublishPlan::everything_new(repo, &branch, bundle, false));
+            }
+            return Err(GithubError::RepoNotFound {
+                repo: repo.to_string(),
+            });
+        };
+        let branch = target.branch.clone().unwrap_or(info.default_branch.clone());
+        let head = self.read_head(repo, &branch).await?;
+        let head_sha = match head {
+            Head::At(sha) => sha,
+            Head::Missing | Head::EmptyRepository => {
+                let mut plan = PublishPlan::everything_new(repo, &branch, bundle, true);
+                plan.can_push = info.can_push;
+                return Ok(plan);
+            }
+        };
+        let remote_tree = self.read_commit_tree(repo, head_sha).await?;
+        let local_tree = tree_id(bundle);
+        let mut plan = if remote_tree == local_tree {
+            PublishPlan::unchanged(repo, &branch, head_sha, bundle)
+        } else {
+            let listing = self.read_tree(repo, remote_tree).await?;
+            let mut fetch = Vec::new();
+            let plan = plan::compare(repo, &branch, head_sha, bundle, &listing, &mut fetch);
+            let mut old_texts = Vec::new();
+            for (path, sha) in fetch {
+                old_texts.push((path, self.read_blob(repo, &sha).await?));
+            }
+            plan.with_diffs(bundle, &old_texts)
+        };
+        plan.can_push = info.can_push;
+        Ok(plan)
+    }
+
+    /// Publishes `bundle` as the whole content of the branch, in one commit; nothing is written
+    /// when the branch already holds exactly these files.
+    pub async fn publish(
+        &self,
+        target: &PublishTarget,
+        bundle: &Bundle,
+    ) -> Result<PublishOutcome, GithubError> {
+        let repo = &target.repo;
+        let mut created_repository = false;
+        let info = match self.read_repo(repo).await? {
+            Some(info) => info,
+            None if target.create => {
+                created_repository = true;
+                self.create_repo(repo).await?
+            }
+            None => {
+                return Err(GithubError::RepoNotFound {
+                    repo: repo.to_string(),
+                })
+            }
+        };
+        if info.can_push == Some(false) {
+            return Err(GithubError::NoPush {
+                repo: repo.to_string(),
+            });
+        }
+        let branch = target.branch.clone().unwrap_or(info.default_branch);
+        let local_tree = tree_id(bundle);
+        let mut tree_created = false;
+        let mut seeds = 0u32;
+        let mut seeded = false;
+        // A commit we asked the branch to move to, whose answer was lost.
+        let mut pending: Option<ObjectId> = None;
+        let mut attempt = 0u32;
+        loop {
+            let head = self.read_head(repo, &branch).await?;
+            let outcome = |commit: ObjectId, changed: bool, attempts: u32| PublishOutcome {
+                repo: repo.to_string(),
+                branch: branch.clone(),
+                commit: commit.to_string(),
+                url: self
+                    .api
+                    .connection
+                    .web_url(&format!("{}/{}/commit/{commit}", repo.owner, repo.name)),
+                changed,
+                created_repository,
+                seeded,
+                attempts,
+            };
+            let parent = match head {
+                Head::EmptyRepository => {
+                    if seeds >= MAX_SEEDS {
+                        return Err(unexpected(
+                            Step::SeedRepository,
+                            "the repository is still empty after writing its first file",
+                        ));
+                    }
+                    seeds += 1;
+                    seeded |= self.seed(repo, &branch, bundle, &target.message).await?;
+                    continue;
+                }
+                Head::At(sha) if Some(sha) == pending => {
+                    let out = outcome(sha, true, attempt);
+                    self.api.emit(PublishEvent::Published {
+                        commit: out.commit.clone(),
+                        url: out.url.clone(),
+                    });
+                    return Ok(out);
+                }
+                Head::At(sha) => {
+                    let tree = self.read_commit_tree(repo, sha).await?;
+                    if tree == local_tree {
+                        let mut out = outcome(sha, seeded, attempt.max(1));
+                        if !out.changed {
+                            out.url = self
+                                .api
+                                .connection
+                                .web_url(&format!("{}/{}/tree/{branch}", repo.owner, repo.name));
+                            self.api.emit(PublishEvent::Unchanged {
+                                commit: out.commit.clone(),
+                            });
+                        }
+                        return Ok(out);
+                    }
+                    Some(sha)
+                }
+                Head::Missing => None,
+            };
+            attempt += 1;
+            if attempt > MAX_PUBLISH_ATTEMPTS {
+                return Err(GithubError::Conflict {
+                    repo: repo.to_string(),
+                    branch,
+                    attempts: MAX_PUBLISH_ATTEMPTS,
+                });
+            }
+            if attempt > 1 {
+                self.api.emit(PublishEvent::Conflict { attempt });
+            }
+            if !tree_created {
+                self.create_tree(repo, bundle, local_tree).await?;
+                tree_created = true;
+            }
+            let commit = self
+                .create_commit(repo, &target.message, local_tree, parent)
+                .await?;
+            let moved = match parent {
+                Some(_) => self.update_branch(repo, &branch, commit).await,
+                None => self.create_branch(repo, &branch, commit).await,
+            };
+            match moved {
+                Ok(true) => {
+                    let out = outcome(commit, true, attempt);
+                    self.api.emit(PublishEvent::Published {
+                        commit: out.commit.clone(),
+                        url: out.url.clone(),
+                    });
+                    return Ok(out);
+                }
+                // Someone else moved the branch: rebuild on their head.
+                Ok(false) => {}
+                // The answer was lost: the next read of the branch tells whether it moved.
+                Err(GithubError::Network { .. } | GithubError::Server { .. }) => {
+                    pending = Some(commit);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn repo_path(repo: &MarketplaceRepo, rest: &str) -> String {
+        format!("/repos/{}/{}{rest}", repo.owner, repo.name)
+    }
+
+    async fn get(&self, step: Step, path: &str) -> Result<Reply, GithubError> {
+        self.api.emit(PublishEvent::Step { step });
+        self.api
+            .call(step, Method::Get, path, None::<&()>, Resend::Safe)
+            .await
+    }
+
+    async fn send(
+        &self,
+        step: Step,
+        method: Method,
+        path: &str,
+        body: &Value,
+        resend: Resend,
+    ) -> Result<Reply, GithubError> {
+        self.api.emit(PublishEvent::Step { step });
+        let reply = self
+            .api
+            .call(step, method, path, Some(body), resend)
+            .await?;
+        if reply.status == 403 && path.starts_with("/repos/") {
+            // A token that may read but not write ("Resource not accessible by … token").
+            return Err(GithubError::NoPush {
+                repo: repo_of(path),
+            });
+        }
+        Ok(reply)
+    }
+
+    pub(crate) async fn read_repo(
+        &self,
+        repo: &MarketplaceRepo,
+    ) -> Result<Option<RepoInfo>, GithubError> {
+        let step = Step::ReadRepository;
+        let reply = self.get(step, &Self::repo_path(repo, "")).await?;
+        match reply.status {
+            200 => RepoInfo::parse(step, &reply.body).map(Some),
+            404 => Ok(None),
+            301 => Err(GithubError::Refused {
+                step,
+                status: 301,
+                message: format!("{repo} was renamed or moved; publish to its new name"),
+            }),
+            _ => Err(refused(step, &reply)),
+        }
+    }
+
+    async fn create_repo(&self, repo: &MarketplaceRepo) -> Result<RepoInfo, GithubError> {
+        let login = self.user().await?;
+        let path = if login.eq_ignore_ascii_case(&repo.owner) {
+            "/user/repos".to_owned()
+        } else {
+            format!("/orgs/{}/repos", repo.owner)
+        };
+        let body = json!({
+            "name": repo.name,
+            "description": "Plugin marketplace for Claude Code, Cursor and Codex, published by gram-admin.",
+            "private": true,
+            "auto_init": false,
+        });
+        let step = Step::CreateRepository;
+        match self
+            .send(step, Method::Post, &path, &body, Resend::Never)
+            .await
+        {
+            Ok(reply) if reply.status == 201 => RepoInfo::parse(step, &reply.body),
+            // Already there (made meanwhile, or our first answer was lost): use it.
+            Ok(reply) if reply.status == 422 => self
+                .read_repo(repo)
+                .await?
+                .ok_or_else(|| cannot_create(repo, &reply)),
+            Ok(reply) => Err(cannot_create(repo, &reply)),
+            Err(e @ (GithubError::Network { .. } | GithubError::Server { .. })) => {
+                // The answer was lost: whether the repository exists now says what happened.
+                self.read_repo(repo).await?.ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) async fn read_head(
+        &self,
+        repo: &MarketplaceRepo,
+        branch: &str,
+    ) -> Result<Head, GithubError> {
+        let step = Step::ReadBranch;
+        let reply = self
+            .get(
+                step,
+                &Self::repo_path(repo, &format!("/git/ref/heads/{branch}")),
+            )
+            .await?;
+        match reply.status {
+            200 => Ok(Head::At(parse_sha(step, reply.str("/object/sha"))?)),
+            404 => Ok(Head::Missing),
+            409 => Ok(Head::EmptyRepository),
+            _ => Err(refused(step, &reply)),
+        }
+    }
+
+    async fn read_commit_tree(
+        &self,
+        repo: &MarketplaceRepo,
+        commit: ObjectId,
+    ) -> Result<ObjectId, GithubError> {
+        let step = Step::ReadCommit;
+        let reply = self
+            .get(
+                step,
+                &Self::repo_path(repo, &format!("/git/commits/{commit}")),
+            )
+            .await?;
+        match reply.status {
+            200 => parse_sha(step, reply.str("/tree/sha")),
+            _ => Err(refused(step, &reply)),
+        }
+    }
+
+    /// Every blob of a tree: (path, mode, id). `truncated` listings are refused.
+    async fn read_tree(
+        &self,
+        repo: &MarketplaceRepo,
+        tree: ObjectId,
+    ) -> Result<Vec<(String, String, ObjectId)>, GithubError> {
+        let step = Step::ReadTree;
+        let reply = self
+            .get(
+                step,
+                &Self::repo_path(repo, &format!("/git/trees/{tree}?recursive=1")),
+            )
+            .await?;
+        if reply.status != 200 {
+            return Err(refused(step, &reply));
+        }
+        if reply.body["truncated"].as_bool() == Some(true) {
+            return Err(unexpected(
+                step,
+                "the repository has more files than GitHub lists at once (over 100,000)",
+            ));
+        }
+        let mut out = Vec::new();
+        for entry in reply.body["tree"].as_array().into_iter().flatten() {
+            if entry["type"] == "blob" {
+                let path = entry["path"].as_str().unwrap_or_default().to_owned();
+                let mode = entry["mode"].as_str().unwrap_or_default().to_owned();
+                out.push((path, mode, parse_sha(step, entry["sha"].as_str())?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn read_blob(
+        &self,
+        repo: &MarketplaceRepo,
+        sha: &ObjectId,
+    ) -> Result<Vec<u8>, GithubError> {
+        let step = Step::ReadFile;
+        let reply = self
+            .get(step, &Self::repo_path(repo, &format!("/git/blobs/{sha}")))
+            .await?;
+        if reply.status != 200 {
+            return Err(refused(step, &reply));
+        }
+        let content: String = reply
+            .str("/content")
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .map_err(|_| unexpected(step, "a file that is not base64"))
+    }
+
+    /// Writes one file into an empty repository so it has a branch to publish on. Returns
+    /// whether the file was written (`false`: the answer was lost; the caller re-reads).
+    async fn seed(
+        &self,
+        repo: &MarketplaceRepo,
+        branch: &str,
+        bundle: &Bundle,
+        message: &str,
+    ) -> Result<bool, GithubError> {
+        let (path, contents) = bundle
+            .get("README.md")
+            .or_else(|| bundle.files().next())
+            .map(|f| (f.path.as_str(), f.contents.as_slice()))
+            .unwrap_or((".gitkeep", b"".as_slice()));
+        let body = json!({
+            "message": message,
+            "content": base64::engine::general_purpose::STANDARD.encode(contents),
+            "branch": branch,
+        });
+        let step = Step::SeedRepository;
+        match self
+            .send(
+                step,
+                Method::Put,
+                &Self::repo_path(repo, &format!("/contents/{path}")),
+                &body,
+                Resend::Never,
+            )
+            .await
+        {
+            Ok(reply) if matches!(reply.status, 200 | 201) => Ok(true),
+            // Someone else wrote it first (422: the file exists; 409: the branch moved).
+            Ok(reply) if matches!(reply.status, 409 | 422) => Ok(false),
+            Ok(reply) => Err(refused(step, &reply)),
+            Err(GithubError::Network { .. } | GithubError::Server { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One tree holding the whole bundle: small UTF-8 files inline, the rest uploaded as blobs.
+    async fn create_tree(
+        &self,
+        repo: &MarketplaceRepo,
+        bundle: &Bundle,
+        expected: ObjectId,
+    ) -> Result<(), GithubError> {
+        let mut entries = Vec::with_capacity(bundle.len());
+        let mut inline_total = 0usize;
+        for file in bundle.files() {
+            let text = std::str::from_utf8(&file.contents).ok();
+            let inline = text.filter(|t| {
+                t.len() <= MAX_INLINE_BYTES && inline_total + t.len() <= MAX_INLINE_TOTAL
+            });
+            let mut entry =
+                json!({ "path": file.path, "mode": git_mode(file.mode), "type": "blob" });
+            match inline {
+                Some(text) => {
+                    inline_total += text.len();
+                    entry["content"] = Value::String(text.to_owned());
+                }
+                None => {
+                    let sha = self.upload_blob(repo, &file.contents).await?;
+                    entry["sha"] = Value::String(sha.to_string());
+                }
+            }
+            entries.push(entry);
+        }
+        let step = Step::CreateTree;
+        let reply = self
+            .send(
+                step,
+                Method::Post,
+                &Self::repo_path(repo, "/git/trees"),
+                &json!({ "tree": entries }),
+                Resend::Safe,
+            )
+            .await?;
+        if reply.status != 201 {
+            return Err(refused(step, &reply));
+        }
+        let made = parse_sha(step, reply.str("/sha"))?;
+        if made != expected {
+            return Err(unexpected(
+                step,
+                &format!("GitHub made tree {made}, but these files make {expected}"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn upload_blob(
+        &self,
+        repo: &MarketplaceRepo,
+        contents: &[u8],
+    ) -> Result<ObjectId, GithubError> {
+        let step = Step::UploadBlob;
+        let body = json!({
+            "content": base64::engine::general_purpose::STANDARD.encode(contents),
+            "encoding": "base64",
+        });
+        let reply = self
+            .send(
+                step,
+                Method::Post,
+                &Self::repo_path(repo, "/git/blobs"),
+                &body,
+                Resend::Safe,
+            )
+            .await?;
+        if reply.status != 201 {
+            return Err(refused(step, &reply));
+        }
+        let sha = parse_sha(step, reply.str("/sha"))?;
+        let expected = blob_id(contents);
+        if sha != expected {
+            return Err(unexpected(
+                step,
+                &format!("GitHub stored blob {sha}, expected {expected}"),
+            ));
+        }
+        Ok(sha)
+    }
+
+    async fn create_commit(
+        &self,
+        repo: &MarketplaceRepo,
+        message: &str,
+        tree: ObjectId,
+        parent: Option<ObjectId>,
+    ) -> Result<ObjectId, GithubError> {
+        let step = Step::CreateCommit;
+        let parents: Vec<String> = parent.iter().map(ToString::to_string).collect();
+        let body = json!({ "message": message, "tree": tree.to_string(), "parents": parents });
+        // Not re-sent: without a fixed date each attempt makes another commit. A lost answer
+        // leaves at most an unreferenced commit; the branch is untouched.
+        let reply = self
+            .send(
+                step,
+                Method::Post,
+                &Self::repo_path(repo, "/git/commits"),
+                &body,
+                Resend::Never,
+            )
+            .await?;
+        if reply.status != 201 {
+            return Err(refused(step, &reply));
+        }
+        parse_sha(step, reply.str("/sha"))
+    }
+
+    /// Moves the branch to `commit` if that is a fast-forward. `Ok(false)`: someone else moved
+    /// it meanwhile.
+    async fn update_branch(
+        &self,
+        repo: &MarketplaceRepo,
+        branch: &str,
+        commit: ObjectId,
+    ) -> Result<bool, GithubError> {
+        let step = Step::UpdateBranch;
+        let reply = self
+            .send(
+                step,
+                Method::Patch,
+                &Self::repo_path(repo, &format!("/git/refs/heads/{branch}")),
+                &json!({ "sha": commit.to_string(), "force": false }),
+                Resend::Never,
+            )
+            .await?;
+        match reply.status {
+            200 => Ok(true),
+            422 if reply
+                .message()
+                .to_ascii_lowercase()
+                .contains("fast forward") =>
+            {
+                Ok(false)
+            }
+            _ => Err(refused(step, &reply)),
+        }
+    }
+
+    async fn create_branch(
+        &self,
+        repo: &MarketplaceRepo,
+        branch: &str,
+        commit: ObjectId,
+    ) -> Result<bool, GithubError> {
+        let step = Step::CreateBranch;
+        let reply = self
+            .send(
+                step,
+                Method::Post,
+                &Self::repo_path(repo, "/git/refs"),
+                &json!({ "ref": format!("refs/heads/{branch}"), "sha": commit.to_string() }),
+                Resend::Never,
+            )
+            .await?;
+        match reply.status {
+            201 => Ok(true),
+            422 if reply
+                .message()
+                .to_ascii_lowercase()
+                .contains("already exists") =>
+            {
+                Ok(false)
+            }
+            _ => Err(refused(step, &reply)),
+        }
+    }
+}
+
+/// `owner/name` of a `/repos/owner/name/…` path.
+fn repo_of(path: &str) -> String {
+    let mut parts = path.trim_start_matches("/repos/").split('/');
+    match (parts.next(), parts.next()) {
+        (Some(o), Some(n)) => format!("{o}/{n}"),
+        _ => "the repository".into(),
+    }
+}
+
+fn parse_sha(step: Step, s: Option<&str>) -> Result<ObjectId, GithubError> {
+    s.and_then(|s| s.parse().ok())
+        .ok_or_else(|| unexpected(step, "a missing or malformed object id"))
+}
+
+fn unexpected(step: Step, what: &str) -> GithubError {
+    GithubError::Unexpected {
+        step,
+        what: what.to_owned(),
+    }
+}
+
+fn refused(step: Step, reply: &Reply) -> GithubError {
+    GithubError::Refused {
+        step,
+        status: reply.status,
+        message: reply.message().to_owned(),
+    }
+}
+
+fn cannot_create(repo: &MarketplaceRepo, reply: &Reply) -> GithubError {
+    GithubError::CannotCreate {
+        repo: repo.to_string(),
+        status: reply.status,
+        message: reply.message().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_names() {
+        for ok in ["main", "marketplace/v1", "release-2.0", "a_b"] {
+            assert!(check_branch(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "-x", "a..b", "a/", "x.lock", "a b", "a?b", "/a", "a//b", "a/.b", "%2e",
+        ] {
+            assert!(check_branch(bad).is_err(), "{bad}");
+        }
+    }
+}
