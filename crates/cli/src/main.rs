@@ -1,6 +1,7 @@
 //! `gram-admin`: the headless command line over gram-admin-core.
 
 mod gram;
+mod publish;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,11 @@ enum Command {
     /// Your organization's feature plugins in Gram.
     #[command(subcommand)]
     Plugins(gram::PluginsCommand),
+    /// Connect GitHub: sign in (device flow or a pasted token), sign out, status.
+    #[command(subcommand)]
+    Github(publish::GithubCommand),
+    /// Publish the marketplace to a GitHub repository in one commit (nothing when nothing changed).
+    Publish(publish::PublishArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +204,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Whoami(args) => gram::whoami(args),
         Command::Keys(command) => gram::keys(command),
         Command::Plugins(command) => gram::plugins(command),
+        Command::Github(command) => publish::github(command),
+        Command::Publish(args) => publish::publish(args),
     }
 }
 

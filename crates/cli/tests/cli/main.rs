@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use gram_admin_testkit::fixtures::test_key_text;
 
+mod github;
 mod gram;
 
 struct Run {

@@ -1,0 +1,216 @@
+//! `gram-admin publish` and `gram-admin github status` against the GitHub stand-in.
+
+use std::process::Command;
+
+use gram_admin_testkit::{Access, GithubStandIn};
+
+use super::key_file;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// The binary with a clean environment, a throwaway HOME and keychain service, and `token` as
+/// GITHUB_TOKEN (never on the command line).
+fn run(args: &[&str], token: Option<&str>) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gram-admin"));
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env(
+            "GRAM_ADMIN_KEYCHAIN_SERVICE",
+            format!("gram-admin-test-{}", std::process::id()),
+        );
+    if let Some(t) = token {
+        cmd.env("GITHUB_TOKEN", t);
+    }
+    let out = cmd.output().expect("run gram-admin");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("utf-8"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8"),
+    }
+}
+
+/// A key file and a plugins file (one feature plugin) in `dir`.
+fn inputs(dir: &std::path::Path) -> String {
+    let plugins = dir.join("plugins.json");
+    std::fs::write(
+        &plugins,
+        r#"{"plugins": [{"name": "Docs", "slug": "docs", "description": "Search the handbook.", "servers": [{"display_name": "Handbook", "mcp_url": "https://app.getgram.ai/mcp/acme-handbook", "public": false}]}]}"#,
+    )
+    .unwrap();
+    key_file(dir);
+    dir.to_str().unwrap().to_owned()
+}
+
+fn publish_args<'a>(gh_api: &'a str, dir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let key: &'a str = Box::leak(format!("{dir}/hooks.key").into_boxed_str());
+    let plugins: &'a str = Box::leak(format!("{dir}/plugins.json").into_boxed_str());
+    let mut args = vec![
+        "publish",
+        "--repo",
+        "acme/agent-plugins",
+        "--github-api",
+        gh_api,
+        "--org",
+        "Acme Corp",
+        "--project",
+        "default",
+        "--server",
+        "https://app.getgram.ai",
+        "--key-file",
+        key,
+        "--plugins",
+        plugins,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn publish_then_publish_again_says_nothing_changed() {
+    let gh = GithubStandIn::start();
+    gh.git().commit_files(
+        "main",
+        &[("README.md", b"# old\n", false)],
+        "Initial commit",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (api, key) = (gh.api_url(), inputs(dir.path()));
+    let token = gh.token();
+
+    let dry = run(&publish_args(&api, &key, &["--dry-run"]), Some(&token));
+    assert_eq!(dry.code, Some(0), "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .starts_with("Publishing to acme/agent-plugins (main) would add "),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains("  M README.md\n") && dry.stdout.contains("--- a/README.md"),
+        "{}",
+        dry.stdout
+    );
+    assert!(gh.writes().is_empty(), "a dry run writes nothing");
+
+    let first = run(&publish_args(&api, &key, &[]), Some(&token));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let head = gh.head("main").unwrap();
+    let files = gh
+        .git()
+        .git(&["ls-tree", "-r", "--name-only", "main"])
+        .lines()
+        .count();
+    assert_eq!(
+        first.stdout,
+        format!(
+            "Published {files} files to acme/agent-plugins (main) in commit {head}.\nhttp://{}/acme/agent-plugins/commit/{head}\n",
+            api.trim_start_matches("http://")
+        )
+    );
+    assert!(
+        first
+            .stderr
+            .contains("Moving the branch to the new commit…"),
+        "{}",
+        first.stderr
+    );
+    assert!(!first.stderr.contains(&token) && !first.stdout.contains(&token));
+
+    gh.clear_requests();
+    let again = run(&publish_args(&api, &key, &["--json"]), Some(&token));
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    let out: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(out["changed"], false);
+    assert_eq!(out["commit"], head.as_str());
+    assert!(gh.writes().is_empty());
+    let text = run(&publish_args(&api, &key, &[]), Some(&token));
+    assert_eq!(
+        text.stdout,
+        format!("Nothing changed: acme/agent-plugins (main) already holds these {files} files (commit {head}); nothing was written.\n")
+    );
+    assert_eq!(gh.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn publish_errors_are_sentences_with_exit_code_1() {
+    let gh = GithubStandIn::missing();
+    let dir = tempfile::tempdir().unwrap();
+    let (api, key) = (gh.api_url(), inputs(dir.path()));
+    let missing = run(&publish_args(&api, &key, &[]), Some(&gh.token()));
+    assert_eq!(missing.code, Some(1));
+    assert!(
+        missing.stderr.ends_with(
+            "\nerror: GitHub says acme/agent-plugins does not exist, or your token cannot see it \
+(a fine-grained token answers 404 for repositories it was not granted). Check the name; grant the \
+token access to acme/agent-plugins (Repository access, with Contents: Read and write); or pass \
+--create to create it as a private repository.\n"
+        ),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing.stderr.contains("--create"));
+
+    let signed_out = run(&publish_args(&api, &key, &[]), None);
+    assert_eq!(signed_out.code, Some(1));
+    assert!(
+        signed_out.stderr.contains("Not signed in to GitHub"),
+        "{}",
+        signed_out.stderr
+    );
+
+    let created = run(&publish_args(&api, &key, &["--create"]), Some(&gh.token()));
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    assert!(gh.repo_exists());
+
+    gh.set_access(Access::ReadOnly);
+    let read_only = run(&publish_args(&api, &key, &[]), Some(&gh.token()));
+    assert_eq!(read_only.code, Some(1));
+    assert!(
+        read_only.stderr.contains("Contents: Read and write"),
+        "{}",
+        read_only.stderr
+    );
+    assert_eq!(gh.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn github_status_names_the_account_and_the_token_source() {
+    let gh = GithubStandIn::start();
+    let api = gh.api_url();
+    let ok = run(
+        &["github", "status", "--github-api", &api, "--json"],
+        Some(&gh.token()),
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    let status: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(
+        status,
+        serde_json::json!({ "signed_in": true, "source": "environment", "login": "acme" })
+    );
+    let text = run(
+        &["github", "status", "--github-api", &api],
+        Some(&gh.token()),
+    );
+    assert_eq!(
+        text.stdout,
+        "Signed in to GitHub as acme (token from the GITHUB_TOKEN environment variable).\n"
+    );
+    let revoked = run(
+        &["github", "status", "--github-api", &api],
+        Some("not-the-token"),
+    );
+    assert_eq!(revoked.code, Some(1));
+    assert!(
+        revoked.stderr.contains("401 Bad credentials") && !revoked.stderr.contains("not-the-token"),
+        "{}",
+        revoked.stderr
+    );
+    assert_eq!(gh.violations(), Vec::<String>::new());
+}
