@@ -222,7 +222,7 @@ mod tests {
         let saved = current_session(&store, &Overrides::default()).unwrap();
         assert_eq!(saved.server, "https://gram.acme.test");
         assert_eq!(saved.session.expose(), "sess-1");
-        assert_eq!(format!("{saved:?}").contains("sess-1"), false);
+        assert!(!format!("{saved:?}").contains("sess-1"));
         forget_session(&store).unwrap();
         forget_session(&store).unwrap();
         assert!(matches!(
