@@ -621,3 +621,66 @@ async fn the_orgs_plugins_come_from_gram_and_render_in_the_marketplace() {
     assert!(bundle.files().any(|f| f.path == "payments/.mcp.json"));
     no_violations(&gram);
 }
+
+/// The exported plugin's own hook reports to Gram with the minted key; once the key is revoked,
+/// Gram refuses the same hook (and the hook still exits 0: the agent is never blocked).
+#[tokio::test]
+async fn the_exported_hook_reports_with_the_minted_key_until_it_is_revoked() {
+    let (gram, api) = GramApi::acme();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zip_path = tmp.path().join("acme-claude.zip");
+    let account = account(&gram).await;
+    export(&account, &zip_path).await.expect("exported");
+    let plugin = tmp.path().join("plugin");
+    zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip"))
+        .expect("a ZIP")
+        .extract(&plugin)
+        .expect("extract");
+    let key = only_key(&api);
+    let live = keys_in_zip(&zip_path).remove(0);
+
+    let event = br#"{"hook_event_name":"Stop","session_id":"s-1"}"#;
+    let hooks = |n: usize| {
+        gram.wait_until(Duration::from_secs(10), |r| {
+            r.iter().filter(|r| r.operation == "hooks#claude").count() >= n
+        })
+        .into_iter()
+        .filter(|r| r.operation == "hooks#claude")
+        .collect::<Vec<_>>()
+    };
+    let run = hook(&plugin, "Stop", event);
+    assert!(run.status.success(), "{run:?}");
+    let first = hooks(1);
+    assert_eq!(first[0].header("Gram-Key"), Some(live.as_str()));
+    assert_eq!(first[0].header("Gram-Project"), Some("default"));
+    assert!(api.live_key(&live).is_some(), "accepted: the key is live");
+
+    account.revoke_app_key(&key.id).await.expect("revoked");
+    let run = hook(&plugin, "Stop", event);
+    assert!(run.status.success(), "fails open: {run:?}");
+    let second = hooks(2);
+    assert_eq!(second[1].header("Gram-Key"), Some(live.as_str()));
+    assert!(api.live_key(&live).is_none(), "Gram now refuses it (401)");
+    no_violations(&gram);
+}
+
+/// `sh hooks/gram-hook.sh <event>` in an unpacked plugin, as its hooks.json runs it.
+fn hook(dir: &Path, event: &str, stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .arg(dir.join("hooks/gram-hook.sh"))
+        .arg(event)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sh");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("stdin");
+    child.wait_with_output().expect("hook finished")
+}
