@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::Problem;
 
-/// Unix permissions of a file in a bundle. Only two are ever needed.
+/// Unix permissions of a file in a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -16,6 +16,9 @@ pub enum FileMode {
     Regular,
     /// `0755` — scripts that agents execute.
     Executable,
+    /// `0600` — a file holding the key that nothing executes (OpenCode's data file). In a git
+    /// repository it is an ordinary file (`100644`): git keeps only the executable bit.
+    Private,
 }
 
 impl FileMode {
@@ -23,6 +26,7 @@ impl FileMode {
         match self {
             FileMode::Regular => 0o644,
             FileMode::Executable => 0o755,
+            FileMode::Private => 0o600,
         }
     }
 }

@@ -34,6 +34,6 @@ pub use error::{Error, Problem};
 pub use field::{Field, PluginField, ServerField};
 pub use key::HooksKey;
 pub use org::{Org, OrgConfig};
-pub use platform::{Platform, PlatformInfo};
+pub use platform::{Observability, Platform, PlatformInfo};
 pub use render::{FeaturePlugin, FeatureServer, Marketplace, MarketplaceSpec};
 pub use sensitive::Sensitive;

@@ -4,12 +4,19 @@
 //!
 //! Adding an agent: a variant of [`Platform`], its row in [`Platform::info`], and its arms in
 //! the four builders below; the compiler points at each. Then its tests and golden file.
+//!
+//! Two capabilities in the table keep agents of different shapes apart: how the observability
+//! plugin reaches Gram ([`Observability`]: a hook script an agent runs per event, or a module it
+//! loads in-process), and whether the agent has plugin marketplaces at all
+//! ([`PlatformInfo::marketplace`]; [`Platform::MARKETPLACE`] lists those that do). The manifest,
+//! hooks, MCP and marketplace builders are only ever called for marketplace agents.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::org::Org;
 use crate::render::hook_script::HOOK_SCRIPT_PATH;
+use crate::render::opencode::OPENCODE_MODULE_PATH;
 
 /// The coding agents a plugin is rendered for.
 #[derive(
@@ -22,6 +29,20 @@ pub enum Platform {
     Claude,
     Cursor,
     Codex,
+    #[serde(rename = "opencode")]
+    #[cfg_attr(feature = "clap", value(name = "opencode"))]
+    OpenCode,
+}
+
+/// How an agent's observability plugin reaches Gram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Observability {
+    /// `hooks/hooks.json` runs `hooks/gram-hook.sh` per event, which posts the agent's own
+    /// payload to `/rpc/hooks.<id>` (Claude Code, Cursor, Codex).
+    HookScript,
+    /// The agent loads a JavaScript module in-process, which maps its events to Gram's
+    /// `hook.ingest.v1` envelopes and posts them to `/rpc/hooks.ingest` (OpenCode).
+    Module,
 }
 
 /// A row of the platform table: the names and paths that differ between agents.
@@ -64,6 +85,19 @@ pub struct PlatformInfo {
     #[ts(skip)]
     #[serde(skip)]
     pub decision_events: &'static [&'static str],
+    /// How the observability plugin reaches Gram.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub observability: Observability,
+    /// Whether the agent installs plugins from a marketplace repository (manifest, hooks file,
+    /// marketplace file). When false the path fields above are empty and never used.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub marketplace: bool,
+    /// The file a preview shows first: what decides what the plugin does.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub preview_first: &'static str,
 }
 
 const CLAUDE: PlatformInfo = PlatformInfo {
@@ -86,6 +120,9 @@ const CLAUDE: PlatformInfo = PlatformInfo {
         "SessionEnd",
     ],
     decision_events: &["PreToolUse", "UserPromptSubmit"],
+    observability: Observability::HookScript,
+    marketplace: true,
+    preview_first: HOOKS_JSON_PATH,
 };
 
 const CURSOR: PlatformInfo = PlatformInfo {
@@ -109,6 +146,9 @@ const CURSOR: PlatformInfo = PlatformInfo {
         "afterMCPExecution",
     ],
     decision_events: &["beforeSubmitPrompt", "preToolUse", "beforeMCPExecution"],
+    observability: Observability::HookScript,
+    marketplace: true,
+    preview_first: HOOKS_JSON_PATH,
 };
 
 const CODEX: PlatformInfo = PlatformInfo {
@@ -131,6 +171,34 @@ const CODEX: PlatformInfo = PlatformInfo {
         "Stop",
     ],
     decision_events: &["PreToolUse", "PermissionRequest", "UserPromptSubmit"],
+    observability: Observability::HookScript,
+    marketplace: true,
+    preview_first: HOOKS_JSON_PATH,
+};
+
+/// OpenCode loads every `*.js` under `plugin/` of its config directory in-process: no manifest,
+/// no hooks file, no marketplace. The observability plugin is one module plus its data file.
+const OPENCODE: PlatformInfo = PlatformInfo {
+    platform: Platform::OpenCode,
+    id: "opencode",
+    display_name: "OpenCode",
+    manifest_path: "",
+    plugin_root_var: "",
+    mcp_path: "",
+    dir_suffix: "-opencode",
+    marketplace_path: "",
+    // The plugin hooks the module implements (OpenCode's names, not Gram endpoints).
+    hook_events: &[
+        "event",
+        "chat.message",
+        "tool.execute.before",
+        "tool.execute.after",
+        "dispose",
+    ],
+    decision_events: &["tool.execute.before"],
+    observability: Observability::Module,
+    marketplace: false,
+    preview_first: OPENCODE_MODULE_PATH,
 };
 
 /// The hooks file of a plugin directory; previews show it first.
@@ -145,7 +213,20 @@ pub const CODEX_OPTIONAL_INSTALLATION: &str = "AVAILABLE";
 pub const CODEX_AUTHENTICATION: &str = "ON_INSTALL";
 
 impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
+    /// Every agent, in the order the app lists them.
+    pub const ALL: [Platform; 4] = [
+        Platform::Claude,
+        Platform::Cursor,
+        Platform::Codex,
+        Platform::OpenCode,
+    ];
+
+    /// The agents with plugin marketplaces (their [`PlatformInfo::marketplace`] is true): what the
+    /// marketplace repository is rendered for.
+    pub const MARKETPLACE: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
+
+    /// The agents whose observability plugin is the hook script ([`Observability::HookScript`]).
+    pub const HOOK_SCRIPT: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
 
     /// This agent's row of the platform table.
     pub const fn info(self) -> &'static PlatformInfo {
@@ -153,7 +234,16 @@ impl Platform {
             Platform::Claude => &CLAUDE,
             Platform::Cursor => &CURSOR,
             Platform::Codex => &CODEX,
+            Platform::OpenCode => &OPENCODE,
         }
+    }
+
+    pub fn observability(self) -> Observability {
+        self.info().observability
+    }
+
+    pub fn has_marketplace(self) -> bool {
+        self.info().marketplace
     }
 
     /// Every agent's row, in [`Platform::ALL`] order (what the UI lists).
@@ -221,12 +311,14 @@ impl Platform {
                     "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
                 }]),
                 Platform::Cursor => json!([{ "command": command, "timeout": timeout }]),
+                Platform::OpenCode => no_marketplace(self),
             };
             events.insert(event.to_owned(), entry);
         }
         match self {
             Platform::Cursor => json!({ "version": 1, "hooks": events }),
             Platform::Claude | Platform::Codex => json!({ "hooks": events }),
+            Platform::OpenCode => no_marketplace(self),
         }
     }
 
@@ -278,6 +370,7 @@ impl Platform {
                 });
                 v
             }
+            Platform::OpenCode => no_marketplace(self),
         }
     }
 
@@ -329,6 +422,7 @@ impl Platform {
                 }
                 entry
             }
+            Platform::OpenCode => no_marketplace(self),
         }
     }
 
@@ -350,6 +444,7 @@ The marketplace marks `{observability}` as installed by default; feature plugins
 to add with `codex plugin add <plugin>@{mkt}`.\n",
                 self.info().dir_suffix
             ),
+            Platform::OpenCode => no_marketplace(self),
         }
     }
 
@@ -376,8 +471,19 @@ to add with `codex plugin add <plugin>@{mkt}`.\n",
                     },
                 })).collect::<Vec<_>>(),
             }),
+            Platform::OpenCode => no_marketplace(self),
         }
     }
+}
+
+/// The builders above are for marketplace agents only: every caller iterates
+/// [`Platform::MARKETPLACE`] or dispatches on [`Observability`] first.
+#[track_caller]
+fn no_marketplace(platform: Platform) -> ! {
+    unreachable!(
+        "{} has no plugin manifest, hooks file or marketplace: iterate Platform::MARKETPLACE",
+        platform.display_name()
+    )
 }
 
 /// What a plugin manifest says, whatever the agent.
@@ -449,7 +555,36 @@ mod tests {
         let err = "gemini".parse::<Platform>().unwrap_err();
         assert_eq!(
             err.message,
-            "Unknown platform \"gemini\": choose claude, cursor or codex."
+            "Unknown platform \"gemini\": choose claude, cursor, codex or opencode."
+        );
+    }
+
+    #[test]
+    fn capability_lists_match_the_table() {
+        let marketplace: Vec<Platform> = Platform::ALL
+            .into_iter()
+            .filter(|p| p.has_marketplace())
+            .collect();
+        assert_eq!(marketplace, Platform::MARKETPLACE);
+        let scripts: Vec<Platform> = Platform::ALL
+            .into_iter()
+            .filter(|p| p.observability() == Observability::HookScript)
+            .collect();
+        assert_eq!(scripts, Platform::HOOK_SCRIPT);
+        for p in Platform::MARKETPLACE {
+            let info = p.info();
+            for path in [info.manifest_path, info.mcp_path, info.marketplace_path] {
+                assert!(!path.is_empty(), "{p}: a marketplace agent needs its paths");
+            }
+        }
+        assert_eq!(Platform::OpenCode.id(), "opencode");
+        assert_eq!(
+            serde_json::to_value(Platform::OpenCode).unwrap(),
+            json!("opencode")
+        );
+        assert_eq!(
+            Platform::OpenCode.observability_plugin_name("acme"),
+            "acme-observability-opencode"
         );
     }
 

@@ -1,10 +1,11 @@
-//! What a human sees before exporting: every file, the hooks file first, the key masked.
+//! What a human sees before exporting: every file, the file that decides what the plugin does
+//! first (the hooks file; OpenCode's module), the key masked.
 
 use serde::Serialize;
 
 use crate::bundle::{Bundle, FileMode};
 use crate::key::HooksKey;
-use crate::render::HOOKS_JSON_PATH;
+use crate::platform::Platform;
 
 /// One file as shown in a preview. Text is shown with the key replaced by its masked prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -17,8 +18,10 @@ pub struct PreviewFile {
     pub text: Option<String>,
 }
 
-/// The files of `bundle` in preview order: every `hooks/hooks.json` first (shallowest first),
-/// then the rest in path order. The plaintext key is replaced by [`HooksKey::masked`].
+/// The files of `bundle` in preview order: every agent's first file
+/// ([`crate::PlatformInfo::preview_first`]: `hooks/hooks.json`, OpenCode's module) first,
+/// shallowest first, then the rest in path order. The plaintext key is replaced by
+/// [`HooksKey::masked`].
 pub fn preview(bundle: &Bundle, key: &HooksKey) -> Vec<PreviewFile> {
     let mut files: Vec<PreviewFile> = bundle
         .files()
@@ -30,11 +33,13 @@ pub fn preview(bundle: &Bundle, key: &HooksKey) -> Vec<PreviewFile> {
         })
         .collect();
     files.sort_by_key(|f| {
-        let is_hooks =
-            f.path == HOOKS_JSON_PATH || f.path.ends_with(&format!("/{HOOKS_JSON_PATH}"));
+        let first = Platform::ALL.iter().any(|p| {
+            let first = p.info().preview_first;
+            f.path == first || f.path.ends_with(&format!("/{first}"))
+        });
         (
-            !is_hooks,
-            f.path.matches('/').count() * usize::from(is_hooks),
+            !first,
+            f.path.matches('/').count() * usize::from(first),
             f.path.clone(),
         )
     });

@@ -107,9 +107,10 @@ impl Answer {
 type Responder = dyn Fn(&HookRequest) -> Answer + Send + Sync;
 
 /// The hook operations every Gram stand-in serves.
-/// Gram's hook endpoint per agent, from the core's platform table (`hooks#claude`, …).
+/// Gram's hook endpoint per agent, from the core's platform table (`hooks#claude`, …): the
+/// agents that run the hook script (OpenCode's module posts to `ingestHookEvent` instead).
 pub static HOOK_OPERATIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    Platform::ALL
+    Platform::HOOK_SCRIPT
         .iter()
         .map(|p| format!("hooks#{}", p.id()))
         .collect()

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use gram_admin_app::commands::{default_zip_name, preview_plugin, write_plugin_zip};
 use gram_admin_app::error::{AppError, ErrorCode};
-use gram_admin_core::{FileMode, OrgConfig, Platform};
+use gram_admin_core::{FileMode, Observability, OrgConfig, Platform};
 
 use crate::config;
 
@@ -13,8 +13,13 @@ use crate::config;
 fn preview_lists_every_file_hooks_json_first_with_the_key_masked() {
     for platform in Platform::ALL {
         let files = preview_plugin(config(), platform).expect("preview");
-        assert_eq!(files[0].path, "hooks/hooks.json", "{platform}");
-        assert_eq!(files.len(), 4, "{platform}");
+        // hooks/hooks.json first; OpenCode (no hooks file) shows its module first.
+        assert_eq!(files[0].path, platform.info().preview_first, "{platform}");
+        let expected = match platform.observability() {
+            Observability::HookScript => 4,
+            Observability::Module => 2,
+        };
+        assert_eq!(files.len(), expected, "{platform}");
         let all: String = files.iter().filter_map(|f| f.text.clone()).collect();
         assert!(
             all.contains("gram_local_00000…"),
@@ -95,6 +100,7 @@ fn the_zip_holds_exactly_the_previewed_files_with_the_real_key() {
             let want = match file.mode {
                 FileMode::Executable => 0o755,
                 FileMode::Regular => 0o644,
+                FileMode::Private => 0o600,
             };
             assert_eq!(
                 entry.unix_mode().map(|m| m & 0o777),

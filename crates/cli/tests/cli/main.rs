@@ -303,7 +303,7 @@ fn usage_errors_exit_2_and_help_describes_every_command() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr
-            .contains("[possible values: claude, cursor, codex]"),
+            .contains("[possible values: claude, cursor, codex, opencode]"),
         "{}",
         run.stderr
     );

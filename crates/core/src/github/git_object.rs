@@ -71,7 +71,7 @@ impl FromStr for ObjectId {
 /// Git's mode of a file in a tree: `100644` or `100755` (what GitHub's tree API takes).
 pub fn git_mode(mode: FileMode) -> &'static str {
     match mode {
-        FileMode::Regular => "100644",
+        FileMode::Regular | FileMode::Private => "100644",
         FileMode::Executable => "100755",
     }
 }

@@ -45,7 +45,7 @@ impl MarketplaceSpec {
     pub fn parse(&self, org: &Org) -> Result<Marketplace> {
         let mut problems = Vec::new();
         let mut plugins = Vec::new();
-        let mut dirs: BTreeSet<String> = Platform::ALL
+        let mut dirs: BTreeSet<String> = Platform::MARKETPLACE
             .iter()
             .map(|p| p.observability_plugin_name(org.slug()))
             .collect();
@@ -53,7 +53,7 @@ impl MarketplaceSpec {
             match plugin.parse(org, i) {
                 Err(p) => problems.extend(p),
                 Ok(feature) => {
-                    let clash = Platform::ALL
+                    let clash = Platform::MARKETPLACE
                         .into_iter()
                         .map(|platform| feature.dir_name(platform))
                         .find(|dir| !dirs.insert(dir.clone()));
@@ -84,7 +84,7 @@ impl MarketplaceSpec {
 /// Renders the whole marketplace repository.
 pub fn marketplace(org: &Org, key: &HooksKey, market: &Marketplace) -> Result<Bundle> {
     let mut bundle = Bundle::new();
-    for platform in Platform::ALL {
+    for platform in Platform::MARKETPLACE {
         bundle.insert_under(
             &platform.observability_plugin_name(org.slug()),
             observability_plugin(org, key, platform)?,
@@ -140,7 +140,10 @@ fn readme(org: &Org, market: &Marketplace) -> String {
         .map_or_else(|| "OWNER/REPO".to_owned(), ToString::to_string);
     let repo = repo.as_str();
     let obs = |p: Platform| p.observability_plugin_name(org.slug());
-    let agents: Vec<&str> = Platform::ALL.iter().map(|p| p.display_name()).collect();
+    let agents: Vec<&str> = Platform::MARKETPLACE
+        .iter()
+        .map(|p| p.display_name())
+        .collect();
     let mut md = String::new();
     let w = &mut md;
     // Writing to a String cannot fail.
@@ -152,7 +155,7 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
         either(&agents, "and")
     );
     let _ = writeln!(w, "> [!IMPORTANT]");
-    let required: Vec<String> = Platform::ALL
+    let required: Vec<String> = Platform::MARKETPLACE
         .iter()
         .map(|&p| format!("`{}` ({})", obs(p), p.display_name()))
         .collect();
@@ -168,7 +171,7 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
     let _ = writeln!(w, "| Plugin | {} | Description |", agents.join(" | "));
     let _ = writeln!(w, "|{}", " --- |".repeat(agents.len() + 2));
     let dirs = |dir: &dyn Fn(Platform) -> String| -> String {
-        Platform::ALL
+        Platform::MARKETPLACE
             .iter()
             .map(|&p| format!("`{}`", dir(p)))
             .collect::<Vec<_>>()
@@ -225,7 +228,7 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
     }
 
     let _ = writeln!(w, "\n## Install\n");
-    for platform in Platform::ALL {
+    for platform in Platform::MARKETPLACE {
         let _ = writeln!(w, "### {}\n", platform.display_name());
         let _ = writeln!(w, "{}", platform.install_steps(repo, mkt, &obs(platform)));
     }

@@ -6,6 +6,7 @@ pub mod hook_script;
 mod markdown;
 mod marketplace;
 mod observability;
+pub mod opencode;
 
 use sha2::{Digest, Sha256};
 
@@ -14,10 +15,11 @@ pub use hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PA
 pub use markdown::escape_table_cell;
 pub use marketplace::{marketplace, marketplace_for, Marketplace, MarketplaceSpec};
 pub use observability::{observability_plugin, observability_plugin_for};
+pub use opencode::{opencode_plugin, OPENCODE_DATA_PATH, OPENCODE_MODULE, OPENCODE_MODULE_PATH};
 
 pub use crate::platform::{
-    Platform, CODEX_AUTHENTICATION, CODEX_OPTIONAL_INSTALLATION, CODEX_REQUIRED_INSTALLATION,
-    GRAM_KEY_ENV, HOOKS_JSON_PATH,
+    Observability, Platform, CODEX_AUTHENTICATION, CODEX_OPTIONAL_INSTALLATION,
+    CODEX_REQUIRED_INSTALLATION, GRAM_KEY_ENV, HOOKS_JSON_PATH,
 };
 
 use crate::bundle::Bundle;

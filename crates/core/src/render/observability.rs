@@ -4,7 +4,7 @@ use crate::bundle::{Bundle, FileMode};
 use crate::error::Result;
 use crate::key::HooksKey;
 use crate::org::Org;
-use crate::platform::{Contents, Manifest};
+use crate::platform::{Contents, Manifest, Observability};
 
 use super::hook_script::{
     curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS,
@@ -12,8 +12,16 @@ use super::hook_script::{
 use super::{content_version, json_file, Platform, HOOKS_JSON_PATH};
 
 /// Renders the observability plugin for `platform`: manifest, hooks file, hook script and
-/// the curl config that holds its endpoint and key.
+/// the curl config that holds its endpoint and key — or, for an agent that loads modules
+/// ([`Observability::Module`]: OpenCode), the module and its data file.
 pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
+    match platform.observability() {
+        Observability::HookScript => hook_script_plugin(org, key, platform),
+        Observability::Module => super::opencode::opencode_plugin(org, key),
+    }
+}
+
+fn hook_script_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
     let mut bundle = Bundle::new();
     bundle.insert(
         HOOK_SCRIPT_PATH,

@@ -75,6 +75,14 @@ fn codex_plugin_matches_golden() {
 }
 
 #[test]
+fn opencode_plugin_matches_golden() {
+    check(
+        "opencode",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::OpenCode).expect("render"),
+    );
+}
+
+#[test]
 fn marketplace_matches_golden() {
     check(
         "marketplace",

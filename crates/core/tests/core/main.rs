@@ -4,6 +4,7 @@ mod delivery;
 mod golden;
 mod gram;
 mod hook;
+mod opencode;
 mod parse;
 mod props;
 mod support;
