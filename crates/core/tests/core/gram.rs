@@ -189,6 +189,25 @@ async fn mint_list_and_revoke_only_touch_gram_admin_keys() {
 }
 
 #[tokio::test]
+async fn projects_list_asks_for_the_organization_by_id() {
+    let (gram, api) = GramApi::acme();
+    api.add_project("staging", "Staging");
+    let account = account(&gram).await;
+    let org = account.organization().expect("org").id.clone();
+    let projects = account
+        .client()
+        .list_projects(account.session(), &org)
+        .await
+        .expect("projects");
+    let slugs: Vec<&str> = projects.iter().map(|p| p.slug.as_str()).collect();
+    assert_eq!(slugs, ["default", "staging"]);
+    let request = gram.requests().into_iter().last().expect("a request");
+    assert_eq!(request.operation, "listProjects");
+    assert_eq!(request.query(), [("organization_id".to_owned(), org)]);
+    no_violations(&gram);
+}
+
+#[tokio::test]
 async fn export_writes_a_zip_whose_key_is_the_live_key_on_gram() {
     let (gram, api) = GramApi::acme();
     let tmp = tempfile::tempdir().expect("tmp");
