@@ -412,8 +412,17 @@ pub(crate) fn normalize_server(raw: &str) -> Result<String, GramError> {
     if !matches!(url.scheme(), "https" | "http") {
         return Err(bad("it must start with https://"));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("it has no host"));
+    let loopback = match url.host() {
+        None => return Err(bad("it has no host")),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+    };
+    // The session is a full sign-in: it never travels unencrypted beyond this machine.
+    if url.scheme() == "http" && !loopback {
+        return Err(bad(
+            "it must start with https:// (http:// only for a Gram running on this machine)",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("it must not contain a user name or password"));
@@ -442,8 +451,21 @@ mod tests {
             normalize_server("https://gram.acme.test/base/").unwrap(),
             "https://gram.acme.test/base"
         );
+        assert_eq!(
+            normalize_server("http://localhost:8080/").unwrap(),
+            "http://localhost:8080"
+        );
+        let err = normalize_server("http://gram.acme.test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("http:// only for a Gram running on this machine"),
+            "{err}"
+        );
         for bad in [
             "app.getgram.ai",
+            "http://gram.acme.test",
+            "http://10.0.0.5:8080",
             "ftp://app.getgram.ai",
             "https://u:p@app.getgram.ai",
             "https://app.getgram.ai/?x=1",
