@@ -9,6 +9,7 @@ run: setup ui
 test:
 	scripts/setup.sh --test
 	$(MAKE) --no-print-directory ui
+	cd ui && npm test --silent
 	scripts/test.sh
 
 setup:

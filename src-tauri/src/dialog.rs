@@ -8,10 +8,18 @@ use std::path::PathBuf;
 
 use crate::error::AppError;
 
+/// Debug builds only: when set, the save dialog is skipped and this path is "chosen" (the
+/// end-to-end tests export without driving GTK). Release builds never read it.
+pub const TEST_SAVE_PATH_ENV: &str = "GRAM_ADMIN_TEST_SAVE_PATH";
+
 /// Shows "Save as" with `file_name` suggested; `None` when cancelled.
 pub async fn ask_save_path(file_name: &str) -> Result<Option<PathBuf>, AppError> {
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os(TEST_SAVE_PATH_ENV).filter(|p| !p.is_empty()) {
+        return Ok(Some(PathBuf::from(path)));
+    }
     let handle = rfd::AsyncFileDialog::new()
-        .set_title("Export the observability plugin")
+        .set_title("Save the observability plugin")
         .set_file_name(file_name)
         .add_filter("ZIP archive", &["zip"])
         .save_file()

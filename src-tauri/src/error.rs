@@ -1,7 +1,9 @@
 //! The one error the app's commands return: a small `code` the UI switches on, a sentence to
 //! show, and, for bad input, the problems per field.
 
-use gram_admin_core::{Error, Problem};
+use gram_admin_core::gram::{ExportError, GramError};
+use gram_admin_core::secrets::SecretStoreError;
+use gram_admin_core::{Error, Field, Problem};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -14,6 +16,24 @@ pub enum ErrorCode {
     Io,
     /// A bug or an unexpected state.
     Internal,
+    /// Gram has no (valid) session: take the admin to sign in.
+    NotSignedIn,
+    /// GitHub has no (valid) token: take the admin to connect GitHub.
+    GithubNotSignedIn,
+    /// Signed in, but not allowed to do this: the message says whom to ask.
+    Forbidden,
+    /// The repository (or another remote thing) does not exist or cannot be seen.
+    NotFound,
+    /// Too many requests: wait, then try again.
+    RateLimited,
+    /// Someone else changed it meanwhile: try again.
+    Conflict,
+    /// The server could not be reached or did not answer in time: check the connection.
+    Network,
+    /// The system keychain is locked or missing: nothing was stored anywhere else.
+    Keychain,
+    /// The server refused or answered something unexpected: the message says what.
+    Remote,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -22,6 +42,21 @@ pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
     pub problems: Vec<Problem>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// A bug or an unexpected state of the shell (a window that would not open).
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, err.to_string())
+    }
 }
 
 impl From<Error> for AppError {
@@ -33,11 +68,52 @@ impl From<Error> for AppError {
                 message,
                 problems,
             },
-            Error::Io { .. } | Error::Zip(_) => Self {
-                code: ErrorCode::Io,
-                message,
-                problems: Vec::new(),
-            },
+            Error::Io { .. } | Error::Zip(_) => Self::new(ErrorCode::Io, message),
         }
+    }
+}
+
+impl From<Problem> for AppError {
+    fn from(problem: Problem) -> Self {
+        Error::from(problem).into()
+    }
+}
+
+impl From<GramError> for AppError {
+    fn from(err: GramError) -> Self {
+        let message = err.to_string();
+        let code = match &err {
+            GramError::NotSignedIn { .. } | GramError::NoSession => ErrorCode::NotSignedIn,
+            GramError::NotAllowed { .. } => ErrorCode::Forbidden,
+            GramError::Timeout { .. } | GramError::Unreachable { .. } => ErrorCode::Network,
+            GramError::Keychain(_) => ErrorCode::Keychain,
+            GramError::BadServer { .. } => {
+                return Self {
+                    code: ErrorCode::InvalidInput,
+                    problems: vec![Problem::new(Field::Server, message.clone())],
+                    message,
+                }
+            }
+            GramError::Refused { .. } | GramError::Malformed { .. } | GramError::Account(_) => {
+                ErrorCode::Remote
+            }
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Gram(e) => e.into(),
+            // The write failed after minting: the message says what became of the key.
+            other => Self::new(ErrorCode::Io, other.to_string()),
+        }
+    }
+}
+
+impl From<SecretStoreError> for AppError {
+    fn from(err: SecretStoreError) -> Self {
+        Self::new(ErrorCode::Keychain, err.to_string())
     }
 }

@@ -3,19 +3,52 @@
 pub mod commands;
 mod dialog;
 pub mod error;
+mod signin_window;
+pub mod state;
+pub mod views;
+mod window_state;
 
-/// Registers every command the UI may invoke (also used by the IPC tests' mock runtime).
+pub use dialog::TEST_SAVE_PATH_ENV;
+pub use state::AppState;
+
+use tauri::Manager;
+
+/// Registers every command the UI may invoke (also used by the IPC tests' mock runtime, which
+/// manage their own [`AppState`]).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::list_platforms,
         commands::preview_plugin,
-        commands::export_plugin_zip
+        commands::export_plugin_zip,
+        commands::gram_status,
+        commands::gram_sign_in,
+        commands::gram_sign_in_window,
+        commands::gram_sign_out,
+        commands::gram_choose_project,
+        commands::list_app_keys,
+        commands::revoke_app_key,
+        commands::org_plugins,
+        commands::preview_marketplace,
+        commands::managed_settings,
     ])
 }
 
 /// Builds and runs the app.
 pub fn run() {
     with_commands(tauri::Builder::default())
+        .manage(AppState::from_env())
+        .setup(|app| {
+            if let Some(main) = app.get_webview_window("main") {
+                window_state::restore(&main);
+                let window = main.clone();
+                main.on_window_event(move |event| {
+                    if let tauri::WindowEvent::CloseRequested { .. } = event {
+                        window_state::save(&window);
+                    }
+                });
+            }
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("gram-admin could not start: {e}");

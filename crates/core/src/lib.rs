@@ -12,6 +12,7 @@
 //!
 //! This crate never depends on tauri: the desktop app and the CLI are thin shells over it.
 
+pub mod app_flows;
 pub mod bundle;
 pub mod domain;
 pub mod error;

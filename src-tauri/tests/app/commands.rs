@@ -12,7 +12,7 @@ use crate::config;
 #[test]
 fn preview_lists_every_file_hooks_json_first_with_the_key_masked() {
     for platform in Platform::ALL {
-        let files = preview_plugin(config(), platform).expect("preview");
+        let files = preview_plugin(config(), platform, None).expect("preview");
         // hooks/hooks.json first; OpenCode (no hooks file) shows its module first.
         assert_eq!(files[0].path, platform.info().preview_first, "{platform}");
         let expected = match platform.observability() {
@@ -39,7 +39,7 @@ fn bad_input_comes_back_as_field_problems_the_ui_can_place() {
         server_url: "ftp://x".into(),
         ..config()
     };
-    let err: AppError = preview_plugin(bad, Platform::Claude).expect_err("invalid");
+    let err: AppError = preview_plugin(bad, Platform::Claude, None).expect_err("invalid");
     assert_eq!(err.code, ErrorCode::InvalidInput);
     let fields: Vec<String> = err.problems.iter().map(|p| p.field.to_string()).collect();
     assert_eq!(fields, ["org", "server"]);
@@ -80,7 +80,7 @@ fn the_zip_holds_exactly_the_previewed_files_with_the_real_key() {
         let mut zip =
             zip::ZipArchive::new(std::fs::File::open(&path).expect("open")).expect("a ZIP");
 
-        let mut previewed = preview_plugin(config(), platform).expect("preview");
+        let mut previewed = preview_plugin(config(), platform, None).expect("preview");
         previewed.sort_by(|a, b| a.path.cmp(&b.path));
         let mut names: Vec<String> = zip
             .file_names()

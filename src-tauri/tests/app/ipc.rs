@@ -2,36 +2,63 @@
 //! arguments, through Tauri's IPC on the mock runtime. Catches a renamed command or argument
 //! and errors that would not reach the UI as an `AppError`.
 
-use gram_admin_app::with_commands;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gram_admin_app::{with_commands, AppState};
+use gram_admin_core::gram::session::Overrides;
+use gram_admin_core::secrets::MemoryStore;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindowBuilder;
 
 use crate::config;
 
-/// Invokes `cmd` with `args` in a fresh mock app; `Err` holds what the UI's promise rejects with.
+/// The UI's side of a mock app: one window that invokes commands, sharing one [`AppState`].
+pub(crate) struct Ui {
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl Ui {
+    /// A mock app with a throwaway keychain (in memory), no environment overrides and settings
+    /// in `settings` (or none).
+    pub(crate) fn new(store: Arc<MemoryStore>, settings: Option<PathBuf>) -> Self {
+        let app = with_commands(mock_builder())
+            .manage(AppState::new(store, Overrides::default(), settings))
+            .build(mock_context(noop_assets()))
+            .expect("mock app");
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("mock window");
+        Self { _app: app, webview }
+    }
+
+    /// Invokes `cmd` with `args`; `Err` holds what the UI's promise rejects with.
+    pub(crate) fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_owned(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("JSON response"))
+    }
+}
+
+/// Invokes `cmd` with `args` in a fresh mock app.
 fn invoke(cmd: &str, args: Value) -> Result<Value, Value> {
-    let app = with_commands(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("mock window");
-    get_ipc_response(
-        &webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_owned(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().expect("JSON response"))
+    Ui::new(Arc::new(MemoryStore::new()), None).invoke(cmd, args)
 }
 
 #[test]
@@ -106,10 +133,78 @@ fn list_platforms_gives_the_ui_every_agent_from_the_core_table() {
     let platforms = invoke("list_platforms", json!({})).expect("platforms");
     assert_eq!(
         platforms,
-        json!([
-            { "platform": "claude", "display_name": "Claude Code" },
-            { "platform": "cursor", "display_name": "Cursor" },
-            { "platform": "codex", "display_name": "Codex" },
-        ])
+        serde_json::to_value(gram_admin_core::Platform::table()).expect("json"),
+        "the UI lists exactly the core's table"
+    );
+    assert_eq!(
+        platforms[0],
+        json!({ "platform": "claude", "display_name": "Claude Code" })
+    );
+}
+
+#[test]
+fn preview_reveals_the_key_only_when_asked() {
+    let key = "0".repeat(64);
+    let masked = invoke(
+        "preview_plugin",
+        json!({ "config": config(), "platform": "claude" }),
+    )
+    .expect("preview");
+    assert!(!masked.to_string().contains(&key));
+    let shown = invoke(
+        "preview_plugin",
+        json!({ "config": config(), "platform": "claude", "reveal": true }),
+    )
+    .expect("revealed");
+    assert!(shown.to_string().contains(&format!("gram_local_{key}")));
+    let again = invoke(
+        "preview_plugin",
+        json!({ "config": config(), "platform": "claude", "reveal": false }),
+    )
+    .expect("masked again");
+    assert_eq!(again, masked);
+}
+
+#[test]
+fn managed_settings_names_the_marketplace_and_the_required_plugin() {
+    let text = invoke(
+        "managed_settings",
+        json!({ "config": config(), "repository": "acme/agent-plugins" }),
+    )
+    .expect("snippet");
+    let snippet: Value = serde_json::from_str(text.as_str().expect("a string")).expect("JSON");
+    assert_eq!(
+        snippet["enabledPlugins"]["acme-corp-observability@acme-corp-gram"],
+        true
+    );
+    let err = invoke(
+        "managed_settings",
+        json!({ "config": config(), "repository": "not a repo" }),
+    )
+    .expect_err("bad repository");
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["problems"][0]["field"], "repository", "{err}");
+}
+
+#[test]
+fn signed_out_the_marketplace_holds_the_observability_plugins_alone() {
+    let files = invoke(
+        "preview_marketplace",
+        json!({ "config": config(), "repository": null }),
+    )
+    .expect("tree");
+    let paths: Vec<&str> = files
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert!(
+        paths.contains(&".claude-plugin/marketplace.json"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().all(|p| !p.starts_with("payments")),
+        "{paths:?}"
     );
 }

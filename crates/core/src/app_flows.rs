@@ -1,0 +1,101 @@
+//! Small pieces the desktop app shows that the CLI does not need: the managed-settings snippet
+//! on its own, and a preview with the key revealed on request.
+
+use crate::domain::MarketplaceRepo;
+use crate::key::HooksKey;
+use crate::org::Org;
+use crate::platform::Platform;
+use crate::preview::PreviewFile;
+
+/// Claude Code's managed settings that add the marketplace for everyone and turn the
+/// observability plugin on (the same JSON the marketplace README shows admins), pretty-printed.
+pub fn managed_settings(org: &Org, repo: &MarketplaceRepo) -> String {
+    let mkt = org.marketplace_name.as_str();
+    let settings = serde_json::json!({
+        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo.to_string() } } },
+        "enabledPlugins": {
+            format!("{}@{mkt}", Platform::Claude.observability_plugin_name(org.slug())): true
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&settings).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The preview's files with the key shown in full: what the admin sees after pressing Reveal.
+pub fn reveal(files: Vec<PreviewFile>, key: &HooksKey) -> Vec<PreviewFile> {
+    let masked = key.masked();
+    files
+        .into_iter()
+        .map(|file| PreviewFile {
+            text: file.text.map(|t| t.replace(&masked, key.expose())),
+            ..file
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preview::preview;
+    use crate::render::{marketplace_for, observability_plugin_for, MarketplaceSpec};
+    use crate::OrgConfig;
+
+    fn config() -> OrgConfig {
+        OrgConfig {
+            org_name: "Acme Corp".into(),
+            org_email: None,
+            server_url: "https://app.getgram.ai".into(),
+            project_slug: "default".into(),
+            marketplace_name: None,
+        }
+    }
+
+    #[test]
+    fn the_snippet_is_the_one_the_marketplace_readme_shows() {
+        let org = config().validate().unwrap();
+        let repo = MarketplaceRepo::parse("acme/agent-plugins").unwrap();
+        let snippet = managed_settings(&org, &repo);
+        let value: serde_json::Value = serde_json::from_str(&snippet).unwrap();
+        assert_eq!(
+            value["enabledPlugins"]["acme-corp-observability@acme-corp-gram"],
+            true
+        );
+        assert_eq!(
+            value["extraKnownMarketplaces"]["acme-corp-gram"]["source"]["repo"],
+            "acme/agent-plugins"
+        );
+        let spec = MarketplaceSpec {
+            plugins: vec![],
+            repository: Some("acme/agent-plugins".into()),
+        };
+        let bundle = marketplace_for(&org, &HooksKey::placeholder(), &spec).unwrap();
+        let readme = bundle
+            .files()
+            .find(|f| f.path == "README.md")
+            .map(|f| String::from_utf8(f.contents.clone()).unwrap())
+            .unwrap();
+        assert!(
+            readme.contains(snippet.trim_end()),
+            "the README's snippet drifted from the app's:\n{snippet}"
+        );
+    }
+
+    #[test]
+    fn reveal_shows_the_whole_key_and_only_where_the_mask_was() {
+        let key = HooksKey::placeholder();
+        let bundle = observability_plugin_for(&config(), &key, Platform::Claude).unwrap();
+        let masked = preview(&bundle, &key);
+        assert!(masked
+            .iter()
+            .all(|f| !f.text.as_deref().unwrap_or("").contains(key.expose())));
+        let shown = reveal(masked.clone(), &key);
+        assert!(shown
+            .iter()
+            .any(|f| f.text.as_deref().unwrap_or("").contains(key.expose())));
+        assert_eq!(shown.len(), masked.len());
+        for (a, b) in shown.iter().zip(&masked) {
+            assert_eq!((&a.path, a.size), (&b.path, b.size));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// What every screen shares: the Gram sign-in, the agents, the organisation the plugin is for.
+import type { AppError } from "../bindings/AppError";
+import type { GramAccount } from "../bindings/GramAccount";
+import type { OrgConfig } from "../bindings/OrgConfig";
+import type { PlatformInfo } from "../bindings/PlatformInfo";
+import { asAppError } from "./errors";
+import type { ScreenId } from "./nav";
+import { gramStatus, listPlatforms } from "../tauri";
+
+export type GramView =
+  | { state: "loading" }
+  | { state: "signed_out"; server: string | null }
+  | { state: "signed_in"; account: GramAccount }
+  | { state: "error"; error: AppError };
+
+/** The org form for when nobody is signed in to Gram. */
+export interface ManualOrg {
+  org_name: string;
+  project_slug: string;
+  server_url: string;
+  org_email: string;
+}
+
+export const DEFAULT_SERVER = "https://app.getgram.ai";
+
+export const app = $state({
+  screen: "plugin" as ScreenId,
+  gram: { state: "loading" } as GramView,
+  platforms: [] as PlatformInfo[],
+  platformsError: null as AppError | null,
+  manual: { org_name: "", project_slug: "", server_url: DEFAULT_SERVER, org_email: "" } as ManualOrg,
+  /** `owner/repo` the marketplace is published to, as typed on the Marketplace screen. */
+  repository: "",
+});
+
+/**
+ * The organisation the plugin is rendered for: the Gram account's (organization, server, chosen
+ * project) when signed in, else what the admin typed. Null when signed in without a project.
+ */
+export function orgConfig(gram: GramView, manual: ManualOrg): OrgConfig | null {
+  const email = manual.org_email.trim();
+  const extra = email ? { org_email: email } : {};
+  if (gram.state === "signed_in") {
+    const { account } = gram;
+    if (!account.project) return null;
+    return {
+      org_name: account.organization,
+      server_url: account.server,
+      project_slug: account.project,
+      ...extra,
+    };
+  }
+  return {
+    org_name: manual.org_name.trim(),
+    project_slug: manual.project_slug.trim(),
+    server_url: manual.server_url.trim(),
+    ...extra,
+  };
+}
+
+export async function refreshGram(): Promise<void> {
+  app.gram = { state: "loading" };
+  try {
+    const status = await gramStatus();
+    app.gram =
+      status.state === "signed_in"
+        ? { state: "signed_in", account: status.account }
+        : { state: "signed_out", server: status.server };
+    if (status.state === "signed_out" && status.server) app.manual.server_url = status.server;
+  } catch (err) {
+    const error = asAppError(err);
+    app.gram = error.code === "not_signed_in" ? { state: "signed_out", server: null } : { state: "error", error };
+  }
+}
+
+export async function loadPlatforms(): Promise<void> {
+  try {
+    app.platforms = await listPlatforms();
+    app.platformsError = null;
+  } catch (err) {
+    app.platformsError = asAppError(err);
+  }
+}
+
+/** A Gram call said the session is gone: show the signed-out state everywhere. */
+export function signedOut(): void {
+  const server = app.gram.state === "signed_in" ? app.gram.account.server : null;
+  app.gram = { state: "signed_out", server };
+}
