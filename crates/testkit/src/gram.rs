@@ -79,6 +79,11 @@ pub enum Answer {
     Raw(u16, Vec<u8>),
     /// Wait, then answer.
     After(Duration, Box<Answer>),
+    /// `307 Temporary Redirect` to `location`, with more headers (e.g. `Set-Cookie`).
+    Redirect {
+        location: String,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl Answer {
@@ -87,6 +92,7 @@ impl Answer {
         match self {
             Answer::Json(status, _) | Answer::Raw(status, _) => *status,
             Answer::After(_, next) => next.status(),
+            Answer::Redirect { .. } => 307,
         }
     }
 
@@ -391,6 +397,7 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         std::thread::sleep(delay);
         answer = *next;
     }
+    let mut extra_headers = Vec::new();
     let (status, bytes) = match answer {
         Answer::Json(status, value) => {
             if let Some((contract, op)) = routed {
@@ -399,6 +406,14 @@ fn handle(state: &State, mut request: tiny_http::Request) {
             (status, serde_json::to_vec(&value).expect("JSON"))
         }
         Answer::Raw(status, bytes) => (status, bytes),
+        Answer::Redirect { location, headers } => {
+            if let Some((contract, op)) = routed {
+                violations.extend(contract.check_response(op, 307, None));
+            }
+            extra_headers.push(("Location".to_owned(), location));
+            extra_headers.extend(headers);
+            (307, Vec::new())
+        }
         Answer::After(..) => unreachable!("After was unwrapped above"),
     };
     if !violations.is_empty() {
@@ -408,11 +423,16 @@ fn handle(state: &State, mut request: tiny_http::Request) {
                 .map(|v| format!("{} {}: {v}", hook.method, hook.url)),
         );
     }
-    let response = tiny_http::Response::from_data(bytes)
+    let mut response = tiny_http::Response::from_data(bytes)
         .with_status_code(status)
         .with_header(
             tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"),
         );
+    for (name, value) in extra_headers {
+        response.add_header(
+            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header"),
+        );
+    }
     let _ = request.respond(response);
 }
 

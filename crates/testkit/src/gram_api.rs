@@ -114,6 +114,12 @@ struct World {
     plugins: Vec<PluginRow>,
     after_effect: HashMap<String, VecDeque<AfterEffect>>,
     seq: u64,
+    /// The identity provider's base URL (`http://127.0.0.1:<port>`).
+    idp: String,
+    /// One-time codes the identity provider issued → the user they sign in.
+    codes: HashMap<String, String>,
+    /// Sessions auth.callback issued, in order.
+    issued: Vec<String>,
 }
 
 /// What happens to an answer after Gram did the work.
@@ -130,6 +136,7 @@ pub enum AfterEffect {
 pub struct GramApi {
     world: Arc<Mutex<World>>,
     server: String,
+    idp: Arc<IdentityProvider>,
 }
 
 impl GramApi {
@@ -137,12 +144,16 @@ impl GramApi {
     /// "Acme Corp" with project `default`, plugins Payments and Docs search, no keys yet.
     pub fn acme() -> (GramStandIn, GramApi) {
         let gram = GramStandIn::start();
+        let world = Arc::new(Mutex::new(World::default()));
+        let idp = Arc::new(IdentityProvider::start(world.clone(), gram.url()));
         let api = GramApi {
-            world: Arc::new(Mutex::new(World::default())),
+            world,
             server: gram.url(),
+            idp,
         };
         {
             let mut w = api.world.lock().expect("lock");
+            w.idp = api.idp.url.clone();
             w.orgs.push(OrgRow {
                 id: "org-acme".into(),
                 name: "Acme Corp".into(),
@@ -215,7 +226,9 @@ impl GramApi {
 
     /// Installs the standing answers of every operation this Gram plays on `gram`.
     pub fn install(&self, gram: &GramStandIn) {
-        let ops: [(&str, Handler); 9] = [
+        let ops: [(&str, Handler); 11] = [
+            ("authLogin", World::auth_login),
+            ("authCallback", World::auth_callback),
             ("sessionInfo", World::auth_info),
             ("createAPIKey", World::create_key),
             ("listAPIKeys", World::list_keys),
@@ -265,6 +278,33 @@ impl GramApi {
             .entry(operation.to_owned())
             .or_default()
             .push_back(effect);
+    }
+
+    /// `<server>/rpc/auth.login`: where the app's sign-in window starts. It redirects to the
+    /// identity provider's page ([`Self::idp_url`]`/authorize`), whose "Continue" link leads to
+    /// auth.callback, which sets the `gram_session` cookie (and `Gram-Session` header) and
+    /// redirects to a "signed in" page; "Cancel" leads to an auth.callback Gram refuses (401).
+    pub fn login_url(&self) -> String {
+        format!("{}/rpc/auth.login", self.server)
+    }
+
+    /// The identity provider's base URL.
+    pub fn idp_url(&self) -> &str {
+        &self.idp.url
+    }
+
+    /// The sessions auth.callback issued, oldest first (each works with auth.info).
+    pub fn issued_sessions(&self) -> Vec<String> {
+        self.world.lock().expect("lock").issued.clone()
+    }
+
+    /// Whether `session` is a session Gram currently accepts.
+    pub fn session_is_live(&self, session: &str) -> bool {
+        self.world
+            .lock()
+            .expect("lock")
+            .sessions
+            .contains_key(session)
     }
 
     /// Gram's whole key table, revoked keys included, oldest first.
@@ -369,6 +409,45 @@ impl World {
         };
         self.keys.push(row.clone());
         (row, plaintext)
+    }
+
+    fn auth_login(&mut self, _: &HookRequest, _: &str) -> Answer {
+        let state = random_hex(8);
+        Answer::Redirect {
+            location: format!("{}/authorize?state={state}", self.idp),
+            headers: Vec::new(),
+        }
+    }
+
+    fn auth_callback(&mut self, r: &HookRequest, _: &str) -> Answer {
+        let code = r
+            .query()
+            .into_iter()
+            .find(|(n, _)| n == "code")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        let Some(user) = self.codes.remove(&code) else {
+            return Answer::error(
+                401,
+                "unauthorized",
+                "sign-in was cancelled or the code is not valid",
+            );
+        };
+        let session = format!("test-session-{}", random_hex(16));
+        self.sessions.insert(session.clone(), user);
+        self.issued.push(session.clone());
+        Answer::Redirect {
+            location: format!("{}/signed-in", self.idp),
+            headers: vec![
+                (
+                    "Set-Cookie".into(),
+                    format!(
+                        "gram_session={session}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax"
+                    ),
+                ),
+                ("Gram-Session".into(), session),
+            ],
+        }
     }
 
     fn auth_info(&mut self, r: &HookRequest, _: &str) -> Answer {
@@ -609,6 +688,112 @@ impl World {
                 )
             }
         }
+    }
+}
+
+/// The identity provider Gram's auth.login sends the browser to: a page with "Continue as
+/// admin@acme.test" and "Cancel"; continuing issues a one-time code and goes back to Gram's
+/// auth.callback. It also serves the page Gram redirects to once signed in.
+struct IdentityProvider {
+    url: String,
+    server: Arc<tiny_http::Server>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for IdentityProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityProvider").field("url", &self.url).finish()
+    }
+}
+
+impl IdentityProvider {
+    fn start(world: Arc<Mutex<World>>, gram: String) -> Self {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+        let url = format!(
+            "http://{}",
+            server.server_addr().to_ip().expect("an IP address")
+        );
+        let thread = {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                while let Ok(request) = server.recv() {
+                    let answer = idp_page(&world, &gram, request.url());
+                    let _ = request.respond(answer);
+                }
+            })
+        };
+        Self {
+            url,
+            server,
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+}
+
+impl Drop for IdentityProvider {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.lock().expect("lock").take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+type Page = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+fn idp_page(world: &Mutex<World>, gram: &str, url: &str) -> Page {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let state: String = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(n, _)| n == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let state_q: String = url::form_urlencoded::byte_serialize(state.as_bytes()).collect();
+    let html = |status: u16, body: String| {
+        tiny_http::Response::from_data(body.into_bytes())
+            .with_status_code(status)
+            .with_header(
+                tiny_http::Header::from_bytes("Content-Type", "text/html; charset=utf-8")
+                    .expect("header"),
+            )
+    };
+    let redirect = |location: String| {
+        tiny_http::Response::from_data(Vec::new())
+            .with_status_code(302)
+            .with_header(
+                tiny_http::Header::from_bytes("Location", location.as_bytes()).expect("header"),
+            )
+    };
+    match path {
+        "/authorize" => html(
+            200,
+            format!(
+                "<!doctype html><html><head><title>Acme sign-in</title></head><body>\
+<h1 id=\"idp\">Sign in to Gram</h1><p>You are about to sign in as {ACME_EMAIL}.</p>\
+<a id=\"continue\" href=\"/approve?state={state_q}\">Continue as {ACME_EMAIL}</a> \
+<a id=\"cancel\" href=\"/cancel?state={state_q}\">Cancel</a></body></html>"
+            ),
+        ),
+        "/approve" => {
+            let code = random_hex(12);
+            world
+                .lock()
+                .expect("lock")
+                .codes
+                .insert(code.clone(), "user-admin".into());
+            redirect(format!(
+                "{gram}/rpc/auth.callback?code={code}&state={state_q}"
+            ))
+        }
+        "/cancel" => redirect(format!(
+            "{gram}/rpc/auth.callback?code=cancelled&state={state_q}"
+        )),
+        "/signed-in" => html(
+            200,
+            "<!doctype html><html><head><title>Gram</title></head><body>\
+<h1 id=\"signed-in\">You are signed in to Gram.</h1></body></html>"
+                .to_owned(),
+        ),
+        _ => html(404, "<!doctype html><title>Not found</title>".to_owned()),
     }
 }
 

@@ -703,3 +703,103 @@ fn hook(dir: &Path, event: &str, stdin: &[u8]) -> std::process::Output {
         .expect("stdin");
     child.wait_with_output().expect("hook finished")
 }
+
+/// What the app's sign-in window does, hop by hop: auth.login → the identity provider's page →
+/// "Continue" → auth.callback sets `gram_session` → the signed-in page. The cookie's value is a
+/// session auth.info accepts, and signing in with it stores it in the keychain.
+#[tokio::test]
+async fn the_stand_in_plays_the_browser_sign_in_and_its_cookie_signs_in() {
+    let (gram, api) = GramApi::acme();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let location =
+        |r: &reqwest::Response| r.headers()["location"].to_str().expect("ascii").to_owned();
+    let login = browser.get(api.login_url()).send().await.expect("login");
+    assert_eq!(login.status(), 307);
+    let authorize = location(&login);
+    assert!(
+        authorize.starts_with(&format!("{}/authorize?state=", api.idp_url())),
+        "{authorize}"
+    );
+    let page = browser.get(&authorize).send().await.expect("idp page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Continue as admin@acme.test"), "{html}");
+    let href = html
+        .split("id=\"continue\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a continue link");
+    let approve = browser
+        .get(format!("{}{href}", api.idp_url()))
+        .send()
+        .await
+        .expect("approve");
+    let callback = location(&approve);
+    assert!(
+        callback.starts_with(&format!("{}/rpc/auth.callback?code=", gram.url())),
+        "{callback}"
+    );
+    let done = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(done.status(), 307);
+    assert_eq!(location(&done), format!("{}/signed-in", api.idp_url()));
+    let cookie = done.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let session = cookie
+        .strip_prefix("gram_session=")
+        .and_then(|c| c.split(';').next())
+        .expect("the gram_session cookie")
+        .to_owned();
+    assert_eq!(api.issued_sessions(), [session.clone()]);
+    // The code is good once.
+    let again = browser
+        .get(&callback)
+        .send()
+        .await
+        .expect("replayed callback");
+    assert_eq!(again.status(), 401);
+
+    let store = MemoryStore::new();
+    let account = session::sign_in(&store, &gram.url(), Sensitive::new(session.clone()))
+        .await
+        .expect("the cookie is a session");
+    assert_eq!(account.info().user_email, ACME_EMAIL);
+    assert!(store.get(SecretName::GramSession).expect("read").is_some());
+    no_violations(&gram);
+}
+
+#[tokio::test]
+async fn a_cancelled_browser_sign_in_sets_no_cookie() {
+    let (gram, api) = GramApi::acme();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = browser
+        .get(api.login_url())
+        .send()
+        .await
+        .expect("login")
+        .headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let cancel = browser
+        .get(format!("{}/cancel?state=x", api.idp_url()))
+        .send()
+        .await
+        .expect("cancel");
+    let callback = cancel.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let refused = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().get("set-cookie").is_none());
+    assert!(api.issued_sessions().is_empty());
+    assert!(page.contains("/authorize"));
+    no_violations(&gram);
+}
