@@ -690,6 +690,11 @@ fn hook(dir: &Path, event: &str, stdin: &[u8]) -> std::process::Output {
         .arg(dir.join("hooks/gram-hook.sh"))
         .arg(event)
         .current_dir(dir)
+        // Whatever the hook keeps (a spool) stays in the test's directory, never the real HOME.
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
