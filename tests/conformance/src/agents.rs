@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 /// Pinned so a new release cannot change what "works in the real agent" means under us.
 pub const CLAUDE_CODE: (&str, &str) = ("@anthropic-ai/claude-code", "2.1.330");
 pub const CODEX: (&str, &str) = ("@openai/codex", "0.169.0");
+/// OpenCode (MIT), installed into its own prefix (`.cache/agents/opencode`) so that its install
+/// never races the other agents'.
+pub const OPENCODE: (&str, &str) = ("opencode-ai", "1.18.33");
 
 /// Set to run the suite without the real agents (prints a warning; CI never sets it).
 pub const SKIP_ENV: &str = "GRAM_ADMIN_SKIP_REAL_AGENTS";
@@ -109,6 +112,74 @@ fn install() -> Installed {
         started.elapsed().as_secs_f64()
     );
     installed
+}
+
+/// Installs OpenCode once per test process (into `.cache/agents/opencode`), or returns `None`
+/// when the real agents are skipped on purpose. Any other failure panics with what to do.
+pub fn opencode() -> Option<&'static Path> {
+    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            if std::env::var_os(SKIP_ENV).is_some() {
+                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+                return None;
+            }
+            Some(install_opencode())
+        })
+        .as_deref()
+}
+
+fn install_opencode() -> PathBuf {
+    let dir = cache_dir().join("opencode");
+    let bin = dir.join("node_modules/.bin/opencode");
+    if version_matches(&bin, OPENCODE.1) {
+        return bin;
+    }
+    std::fs::create_dir_all(&dir).expect("create the agent cache");
+    let manifest = dir.join("package.json");
+    if !manifest.exists() {
+        std::fs::write(
+            &manifest,
+            "{\"name\": \"gram-admin-opencode-cache\", \"private\": true}\n",
+        )
+        .expect("write package.json");
+    }
+    eprintln!(
+        "installing {}@{} from npm into {} …",
+        OPENCODE.0,
+        OPENCODE.1,
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .arg(format!("{}@{}", OPENCODE.0, OPENCODE.1))
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
+        });
+    assert!(
+        status.success(),
+        "npm could not install {}@{} ({status}). The conformance suite needs the npm registry; \
+         to run the other tests without it set {SKIP_ENV}=1 (never in CI).",
+        OPENCODE.0,
+        OPENCODE.1
+    );
+    assert!(
+        version_matches(&bin, OPENCODE.1),
+        "{}@{} installed but `{} --version` does not print it",
+        OPENCODE.0,
+        OPENCODE.1,
+        bin.display()
+    );
+    bin
 }
 
 fn version_matches(bin: &Path, version: &str) -> bool {

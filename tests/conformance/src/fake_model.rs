@@ -1,6 +1,6 @@
 //! Fake model APIs on 127.0.0.1 that drive a real agent through a scripted session:
-//! Anthropic's Messages API for Claude Code and OpenAI's Responses API for Codex, both
-//! streaming (SSE). Stateless: the turn is read from how many tool results the agent sent.
+//! Anthropic's Messages API for Claude Code, OpenAI's Responses API for Codex and OpenAI's
+//! Chat Completions API for OpenCode (through `@ai-sdk/openai-compatible`), all streaming (SSE). Stateless: the turn is read from how many tool results the agent sent.
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -21,6 +21,8 @@ pub enum Turn {
 pub enum Api {
     AnthropicMessages,
     OpenAiResponses,
+    /// `POST /v1/chat/completions`; the shell tool is `bash` with `command`.
+    OpenAiChat,
 }
 
 /// A scripted model. `requests()` lists the JSON bodies the agent sent.
@@ -28,6 +30,8 @@ pub struct FakeModel {
     addr: std::net::SocketAddr,
     server: Arc<tiny_http::Server>,
     requests: Arc<Mutex<Vec<Value>>>,
+    /// When each answer in `requests` was sent (wall clock, to compare with file times).
+    answered: Arc<Mutex<Vec<std::time::SystemTime>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -44,14 +48,16 @@ impl FakeModel {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let addr = server.server_addr().to_ip().expect("IP address");
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let answered = Arc::new(Mutex::new(Vec::new()));
         let thread = {
-            let (server, requests) = (server.clone(), requests.clone());
+            let (server, requests, answered) = (server.clone(), requests.clone(), answered.clone());
             std::thread::spawn(move || {
                 while let Ok(mut request) = server.recv() {
                     let mut body = String::new();
                     let _ = request.as_reader().read_to_string(&mut body);
                     let url = request.url().to_owned();
                     let is_post = *request.method() == tiny_http::Method::Post;
+                    let before = requests.lock().expect("lock").len();
                     let response = match (api, is_post, url.split('?').next().unwrap_or_default()) {
                         (Api::AnthropicMessages, true, "/v1/messages") => {
                             let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
@@ -65,16 +71,30 @@ impl FakeModel {
                             requests.lock().expect("lock").push(value);
                             sse_response(sse)
                         }
-                        (Api::OpenAiResponses, false, "/v1/models") => json_response(
-                            200,
-                            &json!({"object": "list", "data": [{"id": "gpt-fake", "object": "model", "owned_by": "test"}]}),
-                        ),
+                        (Api::OpenAiChat, true, "/v1/chat/completions") => {
+                            let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                            let sse = chat_reply(&value, &script);
+                            requests.lock().expect("lock").push(value);
+                            data_only_sse_response(sse)
+                        }
+                        (Api::OpenAiResponses | Api::OpenAiChat, false, "/v1/models") => {
+                            json_response(
+                                200,
+                                &json!({"object": "list", "data": [{"id": "gpt-fake", "object": "model", "owned_by": "test"}]}),
+                            )
+                        }
                         _ => json_response(
                             404,
                             &json!({"type": "error", "error": {"type": "not_found_error", "message": "not found"}}),
                         ),
                     };
                     let _ = request.respond(response);
+                    if requests.lock().expect("lock").len() > before {
+                        answered
+                            .lock()
+                            .expect("lock")
+                            .push(std::time::SystemTime::now());
+                    }
                 }
             })
         };
@@ -82,6 +102,7 @@ impl FakeModel {
             addr,
             server,
             requests,
+            answered,
             thread: Some(thread),
         }
     }
@@ -93,6 +114,11 @@ impl FakeModel {
     /// The JSON bodies of the model requests the agent made.
     pub fn requests(&self) -> Vec<Value> {
         self.requests.lock().expect("lock").clone()
+    }
+
+    /// When each request of [`Self::requests`] was answered, in the same order.
+    pub fn answered(&self) -> Vec<std::time::SystemTime> {
+        self.answered.lock().expect("lock").clone()
     }
 
     /// Requests that carried tools: the session's real turns (not title generation).
@@ -121,6 +147,20 @@ fn sse_response(events: Vec<(String, Value)>) -> tiny_http::Response<std::io::Cu
     for (event, data) in events {
         body.push_str(&format!("event: {event}\ndata: {data}\n\n"));
     }
+    tiny_http::Response::from_data(body.into_bytes())
+        .with_header(
+            tiny_http::Header::from_bytes("Content-Type", "text/event-stream").expect("header"),
+        )
+        .with_header(tiny_http::Header::from_bytes("Cache-Control", "no-cache").expect("header"))
+}
+
+/// Chat Completions streams `data:` lines only, ending with `data: [DONE]`.
+fn data_only_sse_response(chunks: Vec<Value>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut body = String::new();
+    for chunk in chunks {
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
     tiny_http::Response::from_data(body.into_bytes())
         .with_header(
             tiny_http::Header::from_bytes("Content-Type", "text/event-stream").expect("header"),
@@ -254,4 +294,36 @@ fn openai_reply(request: &Value, script: &[Turn]) -> Vec<(String, Value)> {
             "usage": {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}}}),
     ));
     events
+}
+
+fn chat_reply(request: &Value, script: &[Turn]) -> Vec<Value> {
+    let done = request["messages"]
+        .as_array()
+        .map_or(0, |m| m.iter().filter(|m| m["role"] == "tool").count());
+    let turn = turn_for(request, done, script);
+    let model = request["model"].as_str().unwrap_or("fake-model").to_owned();
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": format!("chatcmpl-fake-{done}"), "object": "chat.completion.chunk", "created": 1, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let usage = json!({"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15});
+    let mut last = match &turn {
+        Turn::Text(text) => {
+            let first = chunk(json!({"role": "assistant", "content": text}), Value::Null);
+            return vec![first, {
+                let mut c = chunk(json!({}), json!("stop"));
+                c["usage"] = usage;
+                c
+            }];
+        }
+        Turn::Shell(command) => vec![chunk(
+            json!({"role": "assistant", "tool_calls": [{"index": 0, "id": format!("call_fake_{done}"), "type": "function",
+                "function": {"name": "bash", "arguments": json!({"command": command, "description": "Run a command"}).to_string()}}]}),
+            Value::Null,
+        )],
+    };
+    let mut finish = chunk(json!({}), json!("tool_calls"));
+    finish["usage"] = usage;
+    last.push(finish);
+    last
 }

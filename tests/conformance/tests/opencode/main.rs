@@ -1,0 +1,542 @@
+//! The OpenCode observability module in the real OpenCode (`opencode-ai` from npm, run offline
+//! against a fake Chat Completions API), reporting to the Gram stand-in's `ingestHookEvent`,
+//! which checks every envelope against Gram's contract.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use gram_admin_conformance::agents::{self, Finished};
+use gram_admin_conformance::fake_model::{Api, FakeModel, Turn};
+use gram_admin_conformance::{fixture_org, test_key};
+use gram_admin_core::{export, render, Platform};
+use gram_admin_testkit::{closed_port, Answer, GramStandIn, HookRequest, HungServer};
+use serde_json::{json, Value};
+
+const SESSION_LIMIT: Duration = Duration::from_secs(120);
+const DELIVERY: Duration = Duration::from_secs(10);
+
+/// One OpenCode session at a time: timings on a shared 2-core machine mean nothing otherwise.
+fn one_session_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A throwaway OpenCode home: every XDG directory, a project, the fake provider's config.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new(model: &FakeModel) -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        for sub in [
+            "home",
+            "config/opencode",
+            "data",
+            "state",
+            "cache",
+            "project",
+        ] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("dirs");
+        }
+        let config = json!({
+            "$schema": "https://opencode.ai/config.json",
+            "provider": { "fake": {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "Fake",
+                "options": { "baseURL": format!("{}/v1", model.url()), "apiKey": "dummy" },
+                "models": { "fake-model": { "name": "Fake", "tool_call": true } },
+            }},
+            "permission": { "bash": "allow" },
+        });
+        std::fs::write(
+            dir.path().join("config/opencode/opencode.json"),
+            serde_json::to_vec_pretty(&config).expect("json"),
+        )
+        .expect("config");
+        Self { dir }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config/opencode")
+    }
+
+    fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Exports the plugin for `server` as the ZIP a teammate receives and extracts it into the
+    /// OpenCode config directory, as the README says.
+    fn install_plugin(&self, server: &str) {
+        let bundle =
+            render::observability_plugin(&fixture_org(server), &test_key(), Platform::OpenCode)
+                .expect("render");
+        let bytes = export::zip_bytes(&bundle).expect("zip");
+        zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .expect("zip")
+            .extract(self.config_dir())
+            .expect("unzip");
+    }
+
+    /// The same installed plugin (same spool), now pointing at `server`: the same Gram on
+    /// another port, back up.
+    fn repoint(&self, server: &str) {
+        let path = self.config_dir().join("plugin/gram-observability.json");
+        let mut data: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("data file")).expect("json");
+        data["server"] = json!(server);
+        data["endpoint"] = json!(format!("{server}/rpc/hooks.ingest"));
+        std::fs::write(&path, serde_json::to_vec(&data).expect("json")).expect("write");
+    }
+
+    fn command(&self, opencode: &Path, prompt: &str) -> Command {
+        let mut cmd = Command::new(opencode);
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let d = self.dir.path();
+        cmd.env_clear()
+            .env("PATH", path)
+            .env("HOME", d.join("home"))
+            .env("XDG_CONFIG_HOME", d.join("config"))
+            .env("XDG_DATA_HOME", d.join("data"))
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("XDG_CACHE_HOME", d.join("cache"))
+            .env("TMPDIR", std::env::temp_dir())
+            .env("LANG", "C.UTF-8")
+            .env("NO_COLOR", "1")
+            .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
+            .env("OPENCODE_DISABLE_AUTOUPDATE", "1")
+            .env("OPENCODE_DISABLE_SHARE", "1")
+            .env("OPENCODE_DISABLE_LSP_DOWNLOAD", "1")
+            .env("OPENCODE_DISABLE_DEFAULT_PLUGINS", "1")
+            // OpenCode npm-installs @opencode-ai/plugin into the config dir at start: a dead
+            // local registry, without npm's retries (10 s + 60 s), makes that fail at once.
+            .env("npm_config_registry", "http://127.0.0.1:9/")
+            .env("npm_config_fetch_retries", "0")
+            .args([
+                "run",
+                "--print-logs",
+                "--log-level",
+                "DEBUG",
+                "-m",
+                "fake/fake-model",
+                prompt,
+            ])
+            .current_dir(self.project())
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    fn run(&self, opencode: &Path, prompt: &str) -> Finished {
+        let run = agents::run(self.command(opencode, prompt), SESSION_LIMIT);
+        assert!(run.success(), "opencode run failed:\n{}", run.describe());
+        self.assert_no_key_anywhere(&run);
+        run
+    }
+
+    /// The key is in none of OpenCode's output, logs or state files — only in the data file.
+    fn assert_no_key_anywhere(&self, run: &Finished) {
+        let key = test_key();
+        let secret = &key.expose()[11..];
+        assert!(
+            !run.stdout().contains(secret),
+            "the key is in OpenCode's stdout"
+        );
+        assert!(
+            !run.stderr().contains(secret),
+            "the key is in OpenCode's logs (stderr)"
+        );
+        for dir in [self.dir.path().join("data"), self.state(), self.project()] {
+            for file in files_under(&dir) {
+                let bytes = std::fs::read(&file).unwrap_or_default();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(secret),
+                    "the key is in {}",
+                    file.display()
+                );
+            }
+        }
+    }
+
+    /// The spool's `.ev` files, oldest first.
+    fn spooled(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = files_under(&self.state().join("gram-hooks"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "ev"))
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn allow_all(gram: &GramStandIn) {
+    gram.answer_operation_with("ingestHookEvent", |_| {
+        Answer::Json(200, json!({ "decision": "allow" }))
+    });
+}
+
+fn event_type(r: &HookRequest) -> String {
+    r.json()
+        .and_then(|v| v["event"]["type"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn types(requests: &[HookRequest]) -> Vec<String> {
+    requests.iter().map(event_type).collect()
+}
+
+/// Every request is an ingest envelope with the plugin's headers, a fresh Idempotency-Key, and
+/// no contract violation.
+fn assert_envelopes(gram: &GramStandIn, requests: &[HookRequest], replayed: bool) {
+    assert_eq!(gram.violations(), Vec::<String>::new());
+    let mut tokens = BTreeSet::new();
+    for r in requests {
+        assert_eq!(r.operation, "ingestHookEvent", "{}", r.url);
+        assert_eq!(r.url, "/rpc/hooks.ingest");
+        assert_eq!(r.header("Gram-Key"), Some(test_key().expose()));
+        assert_eq!(r.header("Gram-Project"), Some("default"));
+        assert_eq!(
+            r.header("X-Gram-Replayed"),
+            replayed.then_some("true"),
+            "{}",
+            event_type(r)
+        );
+        let token = r.header("Idempotency-Key").expect("Idempotency-Key");
+        assert!(
+            token.len() >= 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{token}"
+        );
+        assert!(tokens.insert(token.to_owned()), "Idempotency-Key reused");
+        let body = r.json().expect("JSON body");
+        assert_eq!(body["schema_version"], "hook.ingest.v1");
+        assert_eq!(body["source"]["adapter"], "opencode");
+        assert!(body["event"]["occurred_at"].is_string());
+    }
+}
+
+fn opencode() -> Option<&'static Path> {
+    agents::opencode()
+}
+
+const EXPECTED: [&str; 11] = [
+    "session.started",
+    "prompt.submitted",
+    "tool.requested",
+    "tool.completed",
+    "usage.reported",
+    "tool.requested",
+    "tool.failed",
+    "usage.reported",
+    "assistant.responded",
+    "usage.reported",
+    "session.updated",
+];
+
+fn two_tools() -> Vec<Turn> {
+    vec![
+        Turn::Shell("echo made > first.txt; echo made".into()),
+        Turn::Shell("echo failing > second.txt; exit 3".into()),
+        Turn::Text("All done.".into()),
+    ]
+}
+
+/// How long each tool of [`two_tools`] started after the model asked for it: from the model's
+/// answer to the file the command wrote. What a decision wait costs the agent, measured where
+/// it happens (wall-clock totals on a shared machine vary by seconds).
+fn tool_delays(home: &Home, model: &FakeModel) -> [Duration; 2] {
+    let answered: Vec<std::time::SystemTime> = model
+        .requests()
+        .iter()
+        .zip(model.answered())
+        .filter(|(r, _)| r["tools"].as_array().is_some_and(|t| !t.is_empty()))
+        .map(|(_, at)| at)
+        .collect();
+    let written = |name: &str| {
+        std::fs::metadata(home.project().join(name))
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{name}: {e}: the tool did not run"))
+    };
+    let delay = |asked: std::time::SystemTime, name: &str| {
+        written(name)
+            .duration_since(asked)
+            .unwrap_or_else(|e| panic!("{name} written before the model asked for it: {e}"))
+    };
+    [
+        delay(answered[0], "first.txt"),
+        delay(answered[1], "second.txt"),
+    ]
+}
+
+#[test]
+fn a_session_reports_every_event_in_order_with_its_session_id() {
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    let gram = GramStandIn::start();
+    allow_all(&gram);
+    let model = FakeModel::start(Api::OpenAiChat, two_tools());
+    let home = Home::new(&model);
+    home.install_plugin(&gram.url());
+    home.run(opencode, "make a file");
+    assert!(home.project().join("first.txt").exists(), "the tool ran");
+
+    let got = gram.wait_for(EXPECTED.len(), DELIVERY);
+    assert_eq!(types(&got), EXPECTED);
+    assert_envelopes(&gram, &got, false);
+    let session = got[0].json().expect("json")["session"]["id"].clone();
+    assert!(
+        session.as_str().is_some_and(|s| s.starts_with("ses_")),
+        "{session}"
+    );
+    for r in &got {
+        let body = r.json().expect("json");
+        assert_eq!(body["session"]["id"], session, "{}", event_type(r));
+        assert_eq!(
+            body["session"]["cwd"],
+            home.project().to_str().expect("utf-8")
+        );
+    }
+    let body = |i: usize| got[i].json().expect("json");
+    // `opencode run` hands the model the prompt in quotes.
+    assert!(
+        body(1)["data"]["prompt"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("make a file")),
+        "{}",
+        body(1)
+    );
+    assert_eq!(body(1)["session"]["model"], "fake/fake-model");
+    assert_eq!(body(2)["data"]["tool_call"]["name"], "bash");
+    assert_eq!(
+        body(2)["data"]["tool_call"]["input"]["command"],
+        "echo made > first.txt; echo made"
+    );
+    assert_eq!(body(3)["data"]["tool_call"]["output"], "made\n");
+    assert_eq!(body(6)["data"]["tool_call"]["status"], "exit 3");
+    assert_eq!(body(4)["data"]["usage"]["input_tokens"], 10);
+    assert_eq!(body(8)["data"]["message"]["text"], "All done.");
+    let stamps: Vec<String> = got
+        .iter()
+        .map(|r| {
+            r.json().expect("json")["event"]["occurred_at"]
+                .as_str()
+                .expect("at")
+                .to_owned()
+        })
+        .collect();
+    let mut sorted = stamps.clone();
+    sorted.sort();
+    assert_eq!(stamps, sorted, "occurred_at follows the order of events");
+    assert!(
+        home.spooled().is_empty(),
+        "nothing spooled while Gram is up"
+    );
+}
+
+#[test]
+fn a_gram_deny_stops_the_tool_and_the_model_sees_gram_s_message() {
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    let gram = GramStandIn::start();
+    gram.answer_operation_with("ingestHookEvent", |r| {
+        if event_type(r) == "tool.requested" {
+            Answer::Json(
+                200,
+                json!({ "decision": "deny", "message": "Blocked by Acme policy: no files here.", "reason": "policy" }),
+            )
+        } else {
+            Answer::Json(200, json!({ "decision": "allow" }))
+        }
+    });
+    let model = FakeModel::start(
+        Api::OpenAiChat,
+        vec![
+            Turn::Shell("touch created-by-tool.txt".into()),
+            Turn::Text("Understood.".into()),
+        ],
+    );
+    let home = Home::new(&model);
+    home.install_plugin(&gram.url());
+    home.run(opencode, "create a file");
+    assert!(
+        !home.project().join("created-by-tool.txt").exists(),
+        "the denied command ran"
+    );
+    let tool_results: String = model
+        .requests()
+        .iter()
+        .flat_map(|r| r["messages"].as_array().cloned().unwrap_or_default())
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].to_string())
+        .collect();
+    assert!(
+        tool_results.contains("Blocked by Acme policy: no files here."),
+        "the model did not see Gram's message: {tool_results}"
+    );
+    let got = gram.wait_until(DELIVERY, |r| {
+        r.iter().any(|r| event_type(r) == "session.updated")
+    });
+    let seen = types(&got);
+    assert!(seen.contains(&"tool.requested".to_owned()), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|t| t == "tool.completed" || t == "tool.failed"),
+        "a denied tool never completes: {seen:?}"
+    );
+    assert_envelopes(&gram, &got, false);
+}
+
+/// Baseline wall time of the same session with Gram up.
+fn baseline(opencode: &Path) -> Duration {
+    let gram = GramStandIn::start();
+    allow_all(&gram);
+    let model = FakeModel::start(Api::OpenAiChat, two_tools());
+    let home = Home::new(&model);
+    home.install_plugin(&gram.url());
+    let run = home.run(opencode, "make a file");
+    gram.wait_for(EXPECTED.len(), DELIVERY);
+    assert_eq!(gram.violations(), Vec::<String>::new());
+    for (i, delay) in tool_delays(&home, &model).into_iter().enumerate() {
+        assert!(
+            delay < Duration::from_millis(1000),
+            "Gram up: tool {i} waited {delay:?}"
+        );
+    }
+    run.elapsed
+}
+
+#[test]
+fn gram_down_costs_the_session_little_and_every_event_is_replayed_later() {
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    let up = baseline(opencode);
+
+    let model = FakeModel::start(Api::OpenAiChat, two_tools());
+    let home = Home::new(&model);
+    home.install_plugin(&closed_port());
+    let down = home.run(opencode, "make a file");
+    assert!(home.project().join("first.txt").exists(), "the tool ran");
+    for (i, delay) in tool_delays(&home, &model).into_iter().enumerate() {
+        assert!(
+            delay < Duration::from_millis(1000),
+            "Gram down: tool {i} waited {delay:?}"
+        );
+    }
+    assert!(
+        down.elapsed < up + Duration::from_secs(5),
+        "Gram down: {:?} against {up:?} with Gram up",
+        down.elapsed
+    );
+    let spooled = home.spooled();
+    assert_eq!(spooled.len(), EXPECTED.len(), "every event is kept");
+    let dir = spooled[0].parent().expect("spool dir");
+    assert_eq!(
+        std::fs::metadata(dir).expect("dir").permissions().mode() & 0o777,
+        0o700
+    );
+    let mut tokens = Vec::new();
+    for file in &spooled {
+        assert_eq!(
+            std::fs::metadata(file).expect("file").permissions().mode() & 0o777,
+            0o600
+        );
+        let entry: Value =
+            serde_json::from_slice(&std::fs::read(file).expect("read")).expect("json");
+        tokens.push(entry["idempotency_key"].as_str().expect("token").to_owned());
+    }
+
+    // Gram is back: the next session's first accepted event replays the spool, oldest first.
+    let gram = GramStandIn::start();
+    allow_all(&gram);
+    home.repoint(&gram.url());
+    for file in ["first.txt", "second.txt"] {
+        std::fs::remove_file(home.project().join(file)).expect("rm");
+    }
+    home.run(opencode, "make a file");
+    let got = gram.wait_until(DELIVERY, |r| {
+        r.iter()
+            .filter(|r| r.header("X-Gram-Replayed").is_some())
+            .count()
+            >= EXPECTED.len()
+    });
+    let replayed: Vec<HookRequest> = got
+        .iter()
+        .filter(|r| r.header("X-Gram-Replayed").is_some())
+        .cloned()
+        .collect();
+    assert_eq!(types(&replayed), EXPECTED, "replayed oldest first");
+    let replayed_tokens: Vec<&str> = replayed
+        .iter()
+        .map(|r| r.header("Idempotency-Key").expect("key"))
+        .collect();
+    assert_eq!(
+        replayed_tokens, tokens,
+        "under their original Idempotency-Keys"
+    );
+    assert_envelopes(&gram, &replayed, true);
+    let live: Vec<HookRequest> = got
+        .iter()
+        .filter(|r| r.header("X-Gram-Replayed").is_none())
+        .cloned()
+        .collect();
+    assert_envelopes(&gram, &live, false);
+    assert!(
+        home.spooled().is_empty(),
+        "the spool is empty once replayed"
+    );
+}
+
+#[test]
+fn gram_hanging_costs_one_decision_wait_then_fails_open() {
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    let up = baseline(opencode);
+
+    let hung = HungServer::start();
+    let model = FakeModel::start(Api::OpenAiChat, two_tools());
+    let home = Home::new(&model);
+    home.install_plugin(&hung.url());
+    let run = home.run(opencode, "make a file");
+    assert!(home.project().join("first.txt").exists(), "the tool ran");
+    // The first decision waits its 1.5 s; the next one does not wait at all.
+    let [first, second] = tool_delays(&home, &model);
+    assert!(
+        first >= Duration::from_millis(1400) && first < Duration::from_millis(3000),
+        "the first decision should wait for Gram about 1.5 s: {first:?}"
+    );
+    assert!(
+        second < Duration::from_millis(1000),
+        "after a timeout decisions do not wait: {second:?}"
+    );
+    // Plus the bounded flush at exit (1.5 s); the rest is spooled.
+    assert!(
+        run.elapsed < up + Duration::from_secs(6),
+        "Gram hanging: {:?} against {up:?}",
+        run.elapsed
+    );
+    assert_eq!(home.spooled().len(), EXPECTED.len(), "every event is kept");
+    assert!(hung.accepted() >= 1, "the module did try Gram");
+}
