@@ -758,7 +758,7 @@ async fn the_stand_in_plays_the_browser_sign_in_and_its_cookie_signs_in() {
         .and_then(|c| c.split(';').next())
         .expect("the gram_session cookie")
         .to_owned();
-    assert_eq!(api.issued_sessions(), [session.clone()]);
+    assert_eq!(api.issued_sessions(), std::slice::from_ref(&session));
     // The code is good once.
     let again = browser
         .get(&callback)
