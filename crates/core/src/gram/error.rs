@@ -148,11 +148,16 @@ impl GramError {
         }
     }
 
-    /// An answer that was lost or garbled after Gram may have acted on the request.
+    /// A failure after which Gram may still have acted on the request: the answer was lost
+    /// (timeout, dropped connection) or garbled, Gram failed midway (5xx), or — after a retry —
+    /// the first attempt had succeeded after all (409: the name is taken).
     pub(crate) fn is_ambiguous(&self) -> bool {
-        matches!(
-            self,
-            GramError::Timeout { .. } | GramError::Malformed { .. }
-        )
+        match self {
+            GramError::Timeout { .. }
+            | GramError::Malformed { .. }
+            | GramError::Unreachable { .. } => true,
+            GramError::Refused { status, .. } => *status >= 500 || *status == 409,
+            _ => false,
+        }
     }
 }

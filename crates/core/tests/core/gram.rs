@@ -406,6 +406,30 @@ async fn malformed_json_is_a_clear_error_naming_the_operation() {
 }
 
 #[tokio::test]
+async fn a_500_after_gram_minted_then_a_conflict_on_the_retry_leaves_no_live_key() {
+    let (gram, api) = GramApi::acme();
+    api.fail_after_effect(
+        "createAPIKey",
+        AfterEffect::Replace(Answer::error(500, "unexpected", "lost the commit ack")),
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dest = tmp.path().join("acme.zip");
+    let account = account(&gram).await;
+    let err = export(&account, &dest)
+        .await
+        .expect_err("conflict")
+        .to_string();
+    assert!(err.contains("(HTTP 409, conflict)"), "{err}");
+    assert_eq!(calls(&gram, "createAPIKey"), 2, "retried once");
+    assert!(
+        !only_key(&api).is_live(),
+        "the key the first attempt made is revoked"
+    );
+    assert!(!dest.exists());
+    no_violations(&gram);
+}
+
+#[tokio::test]
 async fn a_garbled_answer_after_gram_minted_leaves_no_live_key() {
     let (gram, api) = GramApi::acme();
     api.fail_after_effect(
