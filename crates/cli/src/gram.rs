@@ -351,7 +351,12 @@ pub fn complete_org(args: &mut OrgArgs, need_account: bool) -> Result<Option<Sig
         return Ok(None);
     }
     let saved_project = settings()?.project;
-    let account = block_on(sign_in())?;
+    let account = match block_on(sign_in()) {
+        Err(e) if !need_account && is_no_session(&e) => bail!(
+            "Give --org, --project and --server, or sign in to Gram first (gram-admin login --server URL) to use your account's."
+        ),
+        other => other?,
+    };
     if let Some(server) = &args.server {
         let given = GramClient::new(server)?;
         if given.server() != account.server() {
@@ -373,6 +378,13 @@ pub fn complete_org(args: &mut OrgArgs, need_account: bool) -> Result<Option<Sig
     }
     args.server = Some(account.server().to_owned());
     Ok(Some(account))
+}
+
+fn is_no_session(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<gram_admin_core::gram::GramError>(),
+        Some(gram_admin_core::gram::GramError::NoSession)
+    )
 }
 
 /// Says on stderr when the placeholder key is used because no key was given.

@@ -340,6 +340,25 @@ fn export_when_signed_out_says_so_and_mints_nothing() {
 }
 
 #[test]
+fn render_without_org_details_or_a_sign_in_says_what_to_give() {
+    let machine = Machine::new();
+    let out = machine.home.path().join("plugin");
+    let run = machine.run(&[
+        "render",
+        "--platform",
+        "claude",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr,
+        "error: Give --org, --project and --server, or sign in to Gram first (gram-admin login --server URL) to use your account's.\n"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn several_projects_need_one_chosen() {
     let (gram, api) = GramApi::acme();
     api.add_project("staging", "Staging");
