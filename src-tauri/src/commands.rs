@@ -91,7 +91,7 @@ pub async fn export_plugin_zip<R: Runtime>(
 
 /// Signed in, the plugin reports to the account's server and one of its projects: a key minted
 /// there is never baked into a plugin that sends it elsewhere.
-fn signed_in_config(
+pub(crate) fn signed_in_config(
     state: &AppState,
     account: &SignedIn,
     config: OrgConfig,
@@ -200,16 +200,16 @@ pub async fn preview_marketplace(
     config: OrgConfig,
     repository: Option<String>,
 ) -> Result<Vec<PreviewFile>, AppError> {
-    let plugins = match state.account_if_any().await? {
+    let (config, plugins) = match state.account_if_any().await? {
         Some(account) => {
-            let project = account
-                .project(Some(&state.project_slug(&account)?))?
-                .clone();
-            state
+            let config = signed_in_config(&state, &account, config)?;
+            let project = account.project(Some(&config.project_slug))?.clone();
+            let plugins = state
                 .checked(account.feature_plugins(&project).await)
-                .await?
+                .await?;
+            (config, plugins)
         }
-        None => Vec::new(),
+        None => (config, Vec::new()),
     };
     let org = config.validate()?;
     let key = HooksKey::placeholder();

@@ -1,6 +1,8 @@
 //! The one error the app's commands return: a small `code` the UI switches on, a sentence to
 //! show, and, for bad input, the problems per field.
 
+use gram_admin_core::app_flows::marketplace_key::PublishError;
+use gram_admin_core::github::{GithubError, GithubErrorCode};
 use gram_admin_core::gram::{ExportError, GramError};
 use gram_admin_core::secrets::SecretStoreError;
 use gram_admin_core::{Error, Field, Problem};
@@ -108,6 +110,42 @@ impl From<ExportError> for AppError {
             ExportError::Gram(e) => e.into(),
             // The write failed after minting: the message says what became of the key.
             other => Self::new(ErrorCode::Io, other.to_string()),
+        }
+    }
+}
+
+impl From<GithubError> for AppError {
+    fn from(err: GithubError) -> Self {
+        let code = match err.code() {
+            GithubErrorCode::SignIn => ErrorCode::GithubNotSignedIn,
+            GithubErrorCode::NotFound => ErrorCode::NotFound,
+            GithubErrorCode::Forbidden => ErrorCode::Forbidden,
+            GithubErrorCode::RateLimited => ErrorCode::RateLimited,
+            GithubErrorCode::Conflict => ErrorCode::Conflict,
+            GithubErrorCode::Unavailable => ErrorCode::Network,
+            GithubErrorCode::Other => match &err {
+                GithubError::Keychain(_) => ErrorCode::Keychain,
+                GithubError::BadToken => {
+                    return Self {
+                        code: ErrorCode::InvalidInput,
+                        problems: vec![Problem::new(Field::Token, err.to_string())],
+                        message: err.to_string(),
+                    }
+                }
+                _ => ErrorCode::Remote,
+            },
+        };
+        Self::new(code, err.to_string())
+    }
+}
+
+impl From<PublishError> for AppError {
+    fn from(err: PublishError) -> Self {
+        match err {
+            PublishError::Gram(e) => e.into(),
+            PublishError::Github(e) => e.into(),
+            PublishError::Render(e) => e.into(),
+            PublishError::Keychain(e) => e.into(),
         }
     }
 }

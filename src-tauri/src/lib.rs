@@ -3,12 +3,14 @@
 pub mod commands;
 mod dialog;
 pub mod error;
+pub mod github;
 mod signin_window;
 pub mod state;
 pub mod views;
 mod window_state;
 
 pub use dialog::TEST_SAVE_PATH_ENV;
+pub use github::GithubState;
 pub use state::AppState;
 
 use tauri::Manager;
@@ -30,6 +32,16 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::org_plugins,
         commands::preview_marketplace,
         commands::managed_settings,
+        github::github_status,
+        github::github_sign_in_token,
+        github::github_device_start,
+        github::github_open_verification,
+        github::github_open_page,
+        github::github_device_finish,
+        github::github_device_cancel,
+        github::github_sign_out,
+        github::plan_publish,
+        github::publish_marketplace,
     ])
 }
 
@@ -37,6 +49,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 pub fn run() {
     with_commands(tauri::Builder::default())
         .manage(AppState::from_env())
+        .manage(github::GithubState::from_env())
         .setup(|app| {
             if let Some(main) = app.get_webview_window("main") {
                 window_state::restore(&main);

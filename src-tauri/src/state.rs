@@ -51,6 +51,14 @@ impl AppState {
         )
     }
 
+    pub fn store(&self) -> &dyn SecretStore {
+        self.store.as_ref()
+    }
+
+    pub fn store_arc(&self) -> Arc<dyn SecretStore> {
+        self.store.clone()
+    }
+
     fn settings(&self) -> Settings {
         self.settings_path
             .as_deref()

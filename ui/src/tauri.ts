@@ -4,19 +4,29 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
+import type { DeviceCode } from "./bindings/DeviceCode";
 import type { ExportedZip } from "./bindings/ExportedZip";
 import type { ExportStep } from "./bindings/ExportStep";
 import type { FeaturePlugin } from "./bindings/FeaturePlugin";
+import type { GithubStatus } from "./bindings/GithubStatus";
 import type { GramAccount } from "./bindings/GramAccount";
 import type { GramStatus } from "./bindings/GramStatus";
 import type { OrgConfig } from "./bindings/OrgConfig";
 import type { Platform } from "./bindings/Platform";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { PreviewFile } from "./bindings/PreviewFile";
+import type { PublishEvent } from "./bindings/PublishEvent";
+import type { PublishOutcome } from "./bindings/PublishOutcome";
+import type { PublishPreview } from "./bindings/PublishPreview";
 
 export type {
   ApiKey,
   AppError,
+  DeviceCode,
+  GithubStatus,
+  PublishEvent,
+  PublishOutcome,
+  PublishPreview,
   ExportedZip,
   ExportStep,
   FeaturePlugin,
@@ -103,4 +113,56 @@ export function previewMarketplace(config: OrgConfig, repository: string | null)
 /** The managed-settings JSON that makes the observability plugin required for the team. */
 export function managedSettings(config: OrgConfig, repository: string | null): Promise<string> {
   return invoke<string>("managed_settings", { config, repository });
+}
+
+/** Who the saved GitHub token (or GITHUB_TOKEN) belongs to. */
+export function githubStatus(): Promise<GithubStatus> {
+  return invoke<GithubStatus>("github_status");
+}
+
+/** Checks a pasted GitHub token and keeps it in the OS keychain. */
+export function githubSignInToken(token: string): Promise<GithubStatus> {
+  return invoke<GithubStatus>("github_sign_in_token", { token });
+}
+
+/** Starts GitHub's device flow: the code to type and where. */
+export function githubDeviceStart(): Promise<DeviceCode> {
+  return invoke<DeviceCode>("github_device_start");
+}
+
+/** Opens the device flow's verification page in the system browser. */
+export function githubOpenVerification(): Promise<void> {
+  return invoke<void>("github_open_verification");
+}
+
+/** Waits for the code to be entered on GitHub, then keeps the token. */
+export function githubDeviceFinish(): Promise<GithubStatus> {
+  return invoke<GithubStatus>("github_device_finish");
+}
+
+export function githubDeviceCancel(): Promise<void> {
+  return invoke<void>("github_device_cancel");
+}
+
+export function githubSignOut(): Promise<void> {
+  return invoke<void>("github_sign_out");
+}
+
+/** Opens a page of the configured GitHub (the published commit) in the system browser. */
+export function githubOpenPage(url: string): Promise<void> {
+  return invoke<void>("github_open_page", { url });
+}
+
+/** What publishing would change (nothing is written). */
+export function planPublish(config: OrgConfig, repository: string): Promise<PublishPreview> {
+  return invoke<PublishPreview>("plan_publish", { config, repository });
+}
+
+/** Publishes the marketplace as one commit; steps arrive through onPublishEvent. */
+export function publishMarketplace(config: OrgConfig, repository: string): Promise<PublishOutcome> {
+  return invoke<PublishOutcome>("publish_marketplace", { config, repository });
+}
+
+export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<UnlistenFn> {
+  return listen<PublishEvent>("publish-event", (event) => handler(event.payload));
 }

@@ -99,3 +99,68 @@ mod tests {
         }
     }
 }
+
+/// The marketplace's hooks key: minted once by the desktop app, kept in the keychain, and baked
+/// into every publish — so publishing an unchanged marketplace writes nothing.
+pub mod marketplace_key {
+    use crate::bundle::Bundle;
+    use crate::github::{GithubError, PublishOutcome, PublishTarget, Publisher};
+    use crate::gram::{GramError, SignedIn};
+    use crate::key::HooksKey;
+    use crate::platform::Platform;
+    use crate::secrets::{SecretName, SecretStore, SecretStoreError};
+    use crate::sensitive::Sensitive;
+
+    /// Why publishing with the marketplace key failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum PublishError {
+        #[error(transparent)]
+        Gram(#[from] GramError),
+        #[error(transparent)]
+        Github(#[from] GithubError),
+        #[error(transparent)]
+        Render(#[from] crate::Error),
+        #[error(transparent)]
+        Keychain(#[from] SecretStoreError),
+    }
+
+    /// The saved key, if any (one gram-admin cannot parse counts as none).
+    pub fn saved(store: &dyn SecretStore) -> Result<Option<HooksKey>, SecretStoreError> {
+        Ok(store
+            .get(SecretName::MarketplaceKey)?
+            .and_then(|k| HooksKey::parse(k.expose()).ok()))
+    }
+
+    /// Renders with the saved key (or mints one — kept only if the publish succeeds) and
+    /// publishes. A key minted here is revoked again when the publish fails.
+    pub async fn publish(
+        account: &SignedIn,
+        store: &dyn SecretStore,
+        publisher: &Publisher,
+        target: &PublishTarget,
+        render: impl Fn(&HooksKey) -> Result<Bundle, crate::Error>,
+    ) -> Result<PublishOutcome, PublishError> {
+        if let Some(key) = saved(store)? {
+            return Ok(publisher.publish(target, &render(&key)?).await?);
+        }
+        let minted = account.mint_hooks_key(Platform::Claude).await?;
+        // Kept first: a key that could not be kept is never published.
+        let published = async {
+            store.set(
+                SecretName::MarketplaceKey,
+                &Sensitive::new(minted.key.expose().to_owned()),
+            )?;
+            let bundle = render(&minted.key)?;
+            Ok::<_, PublishError>(publisher.publish(target, &bundle).await?)
+        }
+        .await;
+        if published.is_err() {
+            let _ = store.delete(SecretName::MarketplaceKey);
+            let _ = account
+                .client()
+                .revoke_key(account.session(), &minted.record.id)
+                .await;
+        }
+        published
+    }
+}

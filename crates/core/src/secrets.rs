@@ -20,6 +20,9 @@ pub enum SecretName {
     GramSession,
     /// The GitHub token publishing uses.
     GithubToken,
+    /// The hooks key the desktop app minted for the published marketplace (reused by every
+    /// publish, so an unchanged marketplace publishes nothing).
+    MarketplaceKey,
 }
 
 impl SecretName {
@@ -28,6 +31,7 @@ impl SecretName {
         match self {
             SecretName::GramSession => "gram-session",
             SecretName::GithubToken => "github-token",
+            SecretName::MarketplaceKey => "marketplace-hooks-key",
         }
     }
 
@@ -35,6 +39,7 @@ impl SecretName {
         match self {
             SecretName::GramSession => "your Gram session",
             SecretName::GithubToken => "your GitHub token",
+            SecretName::MarketplaceKey => "the marketplace's hooks key",
         }
     }
 }

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use gram_admin_app::{with_commands, AppState};
+use gram_admin_app::{with_commands, AppState, GithubState};
+use gram_admin_core::github::auth::DeviceFlow;
 use gram_admin_core::gram::session::Overrides;
 use gram_admin_core::secrets::MemoryStore;
 use serde_json::{json, Value};
@@ -28,8 +29,25 @@ impl Ui {
     /// A mock app with a throwaway keychain (in memory), no environment overrides and settings
     /// in `settings` (or none).
     pub(crate) fn new(store: Arc<MemoryStore>, settings: Option<PathBuf>) -> Self {
+        Self::with_github(
+            store,
+            settings,
+            GithubState::new(
+                "http://127.0.0.1:9",
+                DeviceFlow::new("http://127.0.0.1:9", "test-client"),
+            ),
+        )
+    }
+
+    /// As [`Ui::new`], with GitHub where `github` says.
+    pub(crate) fn with_github(
+        store: Arc<MemoryStore>,
+        settings: Option<PathBuf>,
+        github: GithubState,
+    ) -> Self {
         let app = with_commands(mock_builder())
             .manage(AppState::new(store, Overrides::default(), settings))
+            .manage(github)
             .build(mock_context(noop_assets()))
             .expect("mock app");
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())

@@ -3,6 +3,7 @@
 //! configuration (permissions, the one module that talks to Tauri).
 
 mod commands;
+mod github;
 mod gram;
 mod ipc;
 mod shell;

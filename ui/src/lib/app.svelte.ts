@@ -1,11 +1,12 @@
 // What every screen shares: the Gram sign-in, the agents, the organisation the plugin is for.
 import type { AppError } from "../bindings/AppError";
+import type { GithubStatus } from "../bindings/GithubStatus";
 import type { GramAccount } from "../bindings/GramAccount";
 import type { OrgConfig } from "../bindings/OrgConfig";
 import type { PlatformInfo } from "../bindings/PlatformInfo";
 import { asAppError } from "./errors";
 import type { ScreenId } from "./nav";
-import { gramStatus, listPlatforms } from "../tauri";
+import { githubStatus, gramStatus, listPlatforms } from "../tauri";
 
 export type GramView =
   | { state: "loading" }
@@ -21,11 +22,14 @@ export interface ManualOrg {
   org_email: string;
 }
 
+export type GithubView = { state: "loading" } | GithubStatus | { state: "error"; error: AppError };
+
 export const DEFAULT_SERVER = "https://app.getgram.ai";
 
 export const app = $state({
   screen: "plugin" as ScreenId,
   gram: { state: "loading" } as GramView,
+  github: { state: "loading" } as GithubView,
   platforms: [] as PlatformInfo[],
   platformsError: null as AppError | null,
   manual: { org_name: "", project_slug: "", server_url: DEFAULT_SERVER, org_email: "" } as ManualOrg,
@@ -86,4 +90,14 @@ export async function loadPlatforms(): Promise<void> {
 export function signedOut(): void {
   const server = app.gram.state === "signed_in" ? app.gram.account.server : null;
   app.gram = { state: "signed_out", server };
+}
+
+export async function refreshGithub(): Promise<void> {
+  app.github = { state: "loading" };
+  try {
+    app.github = await githubStatus();
+  } catch (err) {
+    const error = asAppError(err);
+    app.github = error.code === "github_not_signed_in" ? { state: "signed_out" } : { state: "error", error };
+  }
 }

@@ -1,0 +1,23 @@
+// Words for the publisher's steps, as the progress list shows them.
+import type { Step } from "../bindings/Step";
+
+const STEPS: Record<Step, string> = {
+  connect: "Connecting to GitHub",
+  read_repository: "Reading the repository",
+  read_user: "Reading who the token belongs to",
+  create_repository: "Creating the repository",
+  read_branch: "Reading the branch",
+  read_commit: "Reading the branch's last commit",
+  read_tree: "Listing the published files",
+  read_file: "Reading a published file",
+  seed_repository: "Writing the first file into the empty repository",
+  upload_blob: "Uploading a large file",
+  create_tree: "Uploading the files",
+  create_commit: "Creating the commit",
+  update_branch: "Moving the branch to the new commit",
+  create_branch: "Creating the branch",
+};
+
+export function stepText(step: Step): string {
+  return STEPS[step] ?? step;
+}
