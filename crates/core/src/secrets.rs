@@ -110,12 +110,12 @@ impl Keychain {
         &self,
         action: &str,
         name: SecretName,
-        op: impl FnOnce(&keyring::Entry) -> Result<T, keyring::Error> + Send + 'static,
+        op: impl Fn(&keyring::Entry) -> Result<T, keyring::Error> + Send + 'static,
     ) -> Result<T, SecretStoreError> {
         let (tx, rx) = mpsc::channel();
         let service = self.service.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(entry(&service, name.account()).and_then(|e| op(&e)));
+            let _ = tx.send(run(&service, name.account(), &op));
         });
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(value)) => Ok(value),
@@ -129,28 +129,29 @@ impl Keychain {
     }
 }
 
-/// The keychain entry: Secret Service when one answers; on Linux, the kernel keyutils otherwise.
-fn entry(service: &str, account: &str) -> Result<keyring::Entry, keyring::Error> {
-    let default = keyring::Entry::new(service, account)?;
+/// Runs `op` on the platform's store; on Linux, when no Secret Service answers, on the kernel
+/// keyutils instead. One round trip when the first store answers (a missing entry is an answer).
+fn run<T>(
+    service: &str,
+    account: &str,
+    op: &dyn Fn(&keyring::Entry) -> Result<T, keyring::Error>,
+) -> Result<T, keyring::Error> {
+    let primary = keyring::Entry::new(service, account).and_then(|entry| op(&entry));
     #[cfg(target_os = "linux")]
-    {
-        match default.get_password() {
-            Ok(_) | Err(keyring::Error::NoEntry) => Ok(default),
-            Err(_) => {
-                let credential =
-                    keyring::keyutils::KeyutilsCredential::new_with_target(None, service, account)?;
-                Ok(keyring::Entry::new_with_credential(Box::new(credential)))
-            }
-        }
+    if let Err(keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_)) = primary {
+        let credential =
+            keyring::keyutils::KeyutilsCredential::new_with_target(None, service, account)?;
+        return op(&keyring::Entry::new_with_credential(Box::new(credential)));
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Ok(default)
-    }
+    primary
 }
 
 fn describe(e: &keyring::Error) -> String {
     match e {
+        // Only a store that refused to keep the entry answers NoEntry here (reads map it to None).
+        keyring::Error::NoEntry => {
+            "no keyring accepted it: no Secret Service answered and there is no kernel session keyring".into()
+        }
         keyring::Error::NoStorageAccess(_) => "it is locked or not reachable".into(),
         keyring::Error::PlatformFailure(inner) => format!("it failed: {inner}"),
         other => other.to_string(),

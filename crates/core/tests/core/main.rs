@@ -4,6 +4,7 @@ mod delivery;
 mod golden;
 mod gram;
 mod hook;
+mod keychain;
 mod opencode;
 mod parse;
 mod props;
