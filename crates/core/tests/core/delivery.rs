@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,11 +124,29 @@ impl Plugin {
         let deadline = Instant::now() + DELIVERY;
         loop {
             let kept = self.kept();
-            if (kept.len() == n && self.entries(".live").is_empty()) || Instant::now() > deadline {
+            if (kept.len() == n && self.entries(".live").is_empty() && self.senders().is_empty())
+                || Instant::now() > deadline
+            {
                 return kept;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Processes still running this plugin's hook script (senders and drains).
+    pub fn senders(&self) -> Vec<u32> {
+        let script = self.script().to_string_lossy().into_owned();
+        std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|e| {
+                let pid = e.file_name().to_string_lossy().parse().ok()?;
+                let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+                String::from_utf8_lossy(&cmdline)
+                    .contains(&script)
+                    .then_some(pid)
+            })
+            .collect()
     }
 
     /// `sh gram-hook.sh --drain`: what support asks a teammate to run.
@@ -253,6 +270,7 @@ struct GroupKillingAgent {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     files: tempfile::TempDir,
+    runs: usize,
 }
 
 impl GroupKillingAgent {
@@ -288,12 +306,15 @@ impl GroupKillingAgent {
             stdin,
             stdout,
             files: tempfile::tempdir().expect("tmp"),
+            runs: 0,
         }
     }
 
     /// Runs the hook for `event`; returns its exit status and everything it printed.
     fn run(&mut self, event: &str, body: &[u8]) -> (i32, Vec<u8>) {
-        let input = self.files.path().join("body");
+        // A file per event: the hook's sender reads it after the hook has exited.
+        self.runs += 1;
+        let input = self.files.path().join(format!("body-{}", self.runs));
         let output = self.files.path().join("out");
         std::fs::write(&input, body).expect("body");
         writeln!(

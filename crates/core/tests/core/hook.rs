@@ -8,22 +8,7 @@ use gram_admin_core::{OrgConfig, Platform};
 use gram_admin_testkit::{closed_port, Answer, GramStandIn, HungServer};
 use serde_json::json;
 
-use crate::support::{key, org_config, plugin, unpack, HookRun};
-
-/// Runs `sh <dir>/hooks/gram-hook.sh <event>` with `stdin`, as the plugin's hooks.json does, with
-/// the plugin data directory (where the hook keeps its spool) inside `dir`.
-fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
-    let mut cmd = std::process::Command::new("sh");
-    cmd.arg(dir.join("hooks/gram-hook.sh"))
-        .arg(event)
-        .current_dir(dir)
-        .env("CLAUDE_PLUGIN_DATA", dir.join(".plugin-data"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let (output, elapsed) = crate::delivery::run_command(cmd, stdin);
-    HookRun { output, elapsed }
-}
+use crate::support::{key, org_config, plugin, run_hook, unpack};
 
 /// Longest the agent may wait on a decision event when Gram does not answer: the script's own
 /// network bound (1.5 s) plus sh and curl start-up, with room for a loaded 2-core CI machine

@@ -30,13 +30,15 @@ pub struct HookRun {
     pub elapsed: Duration,
 }
 
-/// Runs `sh <dir>/hooks/gram-hook.sh <event>` with `stdin`, as the plugin's hooks.json does.
+/// Runs `sh <dir>/hooks/gram-hook.sh <event>` with `stdin`, as the plugin's hooks.json does, with
+/// the plugin data directory (where the hook keeps its spool) inside `dir`.
 pub fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
     let start = Instant::now();
     let mut child = Command::new("sh")
         .arg(dir.join("hooks/gram-hook.sh"))
         .arg(event)
         .current_dir(dir)
+        .env("CLAUDE_PLUGIN_DATA", dir.join(".plugin-data"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
