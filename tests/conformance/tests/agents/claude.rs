@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use gram_admin_conformance::agents::{run, Finished, Sandbox};
 use gram_admin_conformance::fake_model::{Api, FakeModel, Turn};
-use gram_admin_conformance::KEY_FIXTURE;
 use gram_admin_core::Platform;
 use gram_admin_testkit::{closed_port, Answer, GramStandIn, HookRequest, HungServer};
 use serde_json::json;
@@ -252,7 +251,12 @@ fn expected_events() -> std::collections::BTreeMap<String, usize> {
 fn assert_attributed(requests: &[HookRequest]) {
     for r in requests {
         assert_eq!(r.url, "/rpc/hooks.claude");
-        assert_eq!(r.header("Gram-Key"), Some(KEY_FIXTURE), "{:?}", r.event());
+        assert_eq!(
+            r.header("Gram-Key"),
+            Some(gram_admin_conformance::test_key().expose()),
+            "{:?}",
+            r.event()
+        );
         assert_eq!(r.header("Gram-Project"), Some("default"), "{:?}", r.event());
     }
 }
@@ -422,4 +426,88 @@ fn gram_down_hung_or_failing_never_breaks_the_session() {
             out.elapsed
         );
     }
+}
+
+/// Points the plugin's curl config at `server`: from the hook's side, Gram coming back at the
+/// address the plugin was exported with.
+fn point_plugin_at(plugin_dir: &Path, server: &str) {
+    let path = plugin_dir.join("hooks/gram-hook.curlrc");
+    let config = std::fs::read_to_string(&path).expect("curlrc");
+    let config: String = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("url = ") {
+                format!("url = \"{server}/rpc/hooks.claude\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&path, config).expect("curlrc");
+}
+
+#[test]
+fn a_session_whose_gram_is_down_for_its_first_half_loses_no_event() {
+    use gram_admin_testkit::GramHooks;
+
+    let _one = one_session_at_a_time();
+    for run_no in 1..=3 {
+        let gram = GramStandIn::start();
+        let marker = std::env::temp_dir().join(format!(
+            "gram-conformance-outage-{}-{run_no}",
+            std::process::id()
+        ));
+        // Exported against an address where nothing listens: Gram is down.
+        let Some(session) =
+            Session::new(&closed_port(), Install::ExportedZip, tool_script(&marker))
+        else {
+            return;
+        };
+        let plugin_dir = session.plugin_dir.clone().expect("exported");
+        // Gram comes back once the model has been asked twice: SessionStart, UserPromptSubmit,
+        // the first PreToolUse and PostToolUse happened while it was down.
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let out = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while session.model.turns() < 2 && !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                point_plugin_at(&plugin_dir, &gram.url());
+            });
+            let out = session.run("Run the two commands, then say done.");
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            out
+        });
+        assert!(out.success(), "run {run_no}: {}", out.describe());
+        let expected = expected_events();
+        let got = gram.wait_until(DELIVERY, |r| event_counts_stored(r) == expected);
+        assert_eq!(
+            event_counts_stored(&got),
+            expected,
+            "run {run_no}: events lost while Gram was down\n{}",
+            out.describe()
+        );
+        assert_eq!(got.repeats(), 0, "run {run_no}: an event was stored twice");
+        assert_ne!(
+            got[0].event().as_deref(),
+            Some("SessionStart"),
+            "run {run_no}: SessionStart was not kept through the outage"
+        );
+        assert_attributed(&got);
+        assert_eq!(gram.violations(), Vec::<String>::new());
+        let _ = std::fs::remove_file(&marker);
+        eprintln!(
+            "claude outage run {run_no}/3: {} requests, {} events stored, session {:.2} s",
+            got.len(),
+            got.stored().len(),
+            out.elapsed.as_secs_f64()
+        );
+    }
+}
+
+/// Event name → how many times Gram stored it (deduplicated on Idempotency-Key).
+fn event_counts_stored(requests: &[HookRequest]) -> std::collections::BTreeMap<String, usize> {
+    use gram_admin_testkit::GramHooks;
+    let stored: Vec<HookRequest> = requests.stored().into_iter().cloned().collect();
+    event_counts(&stored)
 }
