@@ -1,13 +1,18 @@
-//! The real app in real WebKit (WebKitWebDriver through tauri-driver): type into the form,
-//! preview, read the DOM. Needs a display (scripts/test.sh provides Xvfb), `tauri-driver`
-//! (scripts/setup.sh --test installs it) and the debug app binary (scripts/test.sh builds it).
+//! The real app in real WebKit (WebKitWebDriver through tauri-driver), against the Gram and
+//! GitHub stand-ins: preview, reveal and re-mask the key, export (the real GTK dialog, and the
+//! debug-only save-path injection), sign in, download with a minted key, revoke it, publish
+//! with a plan, republish with nothing to publish. Every screen is saved as a screenshot in
+//! target/e2e/. Needs a display and a keychain (scripts/test.sh provides Xvfb, D-Bus and a
+//! throwaway keyring), `tauri-driver` (scripts/setup.sh --test) and the debug app binary.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use gram_admin_testkit::gram_api::{GramApi, ACME_EMAIL, ACME_SESSION};
+use gram_admin_testkit::GithubStandIn;
 use serde_json::json;
 
 struct Driver {
@@ -34,12 +39,15 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
         PathBuf::from,
-    );
-    target.join("debug/gram-admin-app")
+    )
+}
+
+fn app_binary() -> PathBuf {
+    target_dir().join("debug/gram-admin-app")
 }
 
 /// `None` (with a warning) when there is no display outside CI; in CI a missing part fails.
@@ -62,31 +70,72 @@ fn prerequisites() -> Option<PathBuf> {
     Some(app)
 }
 
-fn start_driver() -> Driver {
-    let port = free_port();
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tauri-driver is not installed: run scripts/setup.sh --test (make test does)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Driver { child, port }
+/// What the app sees: a throwaway HOME and config folder, its own keychain namespace, and the
+/// test's environment variables (the app inherits tauri-driver's environment).
+struct Machine {
+    _home: tempfile::TempDir,
+    env: Vec<(String, String)>,
 }
 
-async fn connect(driver: &Driver, app: &std::path::Path) -> Client {
+impl Machine {
+    fn new() -> Self {
+        let home = tempfile::tempdir().expect("home");
+        let env = vec![
+            ("HOME".into(), home.path().display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                home.path().join(".config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                home.path().join(".local/share").display().to_string(),
+            ),
+            (
+                "GRAM_ADMIN_KEYCHAIN_SERVICE".into(),
+                format!("gram-admin-e2e-{}-{}", std::process::id(), free_port()),
+            ),
+        ];
+        Self { _home: home, env }
+    }
+
+    fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    fn start_driver(&self) -> Driver {
+        let port = free_port();
+        let mut command = Command::new("tauri-driver");
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            // The keyring daemon of scripts/test.sh lives in the real HOME's runtime dir; the
+            // D-Bus session address is inherited, so the throwaway HOME does not hide it.
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = command
+            .spawn()
+            .expect("tauri-driver is not installed: run scripts/setup.sh --test (make test does)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+}
+
+async fn connect(driver: &Driver, app: &Path) -> Client {
+    // Two rustls providers are linked (fantoccini's and the stand-ins'): choose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
     caps.insert("tauri:options".into(), json!({ "application": app }));
@@ -99,16 +148,24 @@ async fn connect(driver: &Driver, app: &std::path::Path) -> Client {
 }
 
 async fn fill(client: &Client, name: &str, value: &str) {
-    let input = client
-        .find(Locator::Css(&format!("input[name='{name}']")))
-        .await
-        .expect(name);
+    let input = wait_for(client, &format!("input[name='{name}']")).await;
     input.clear().await.expect("clear");
     input.send_keys(value).await.expect("type");
 }
 
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            return el;
+        }
+        assert!(Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let text = match client.find(Locator::Css(css)).await {
             Ok(el) => el.text().await.unwrap_or_default(),
@@ -126,34 +183,65 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
 }
 
 async fn click(client: &Client, css: &str) {
-    let element = client
-        .find(Locator::Css(css))
+    wait_for(client, css)
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    element
         .click()
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
-    let element = client
-        .find(Locator::Css(css))
+async fn click_text(client: &Client, text: &str) {
+    let xpath = format!("//button[normalize-space(.)='{text}']");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(el) = client.find(Locator::XPath(&xpath)).await {
+            el.click()
+                .await
+                .unwrap_or_else(|e| panic!("click {text}: {e}"));
+            return;
+        }
+        assert!(Instant::now() < deadline, "no button {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Closes every toast (they sit over the lower right corner of the window).
+async fn dismiss_toasts(client: &Client) {
+    for button in client
+        .find_all(Locator::Css("[data-testid='toast'] button[aria-label='Dismiss']"))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    element
+        .unwrap_or_default()
+    {
+        let _ = button.click().await;
+    }
+}
+
+async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
+    wait_for(client, css)
+        .await
         .attr(name)
         .await
         .unwrap_or_else(|e| panic!("{css} {name}: {e}"))
 }
 
-async fn click_export(client: &Client) {
-    click(client, "button#export").await;
+async fn go(client: &Client, screen: &str) {
+    click(client, &format!("nav [data-screen='{screen}']")).await;
+    wait_for(client, &format!("main[data-screen='{screen}']")).await;
+}
+
+/// Saves what the window shows as target/e2e/<name>.png (WebKit paints after the DOM changes).
+async fn screenshot(client: &Client, name: &str) {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    if let Ok(png) = client.screenshot().await {
+        let dir = target_dir().join("e2e");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
 }
 
 /// Waits for the GTK save dialog, sends `keys`, types `path` (if any) and presses Return.
 fn dialog_keys(keys: &[&str], path: Option<&str>) {
-    let title = "Export the observability plugin";
+    let title = "Save the observability plugin";
     let found = Command::new("xdotool")
         .args(["search", "--sync", "--onlyvisible", "--name", title])
         .output()
@@ -184,101 +272,220 @@ fn dialog_keys(keys: &[&str], path: Option<&str>) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_app_previews_the_plugin_hooks_json_first_and_shows_problems_by_their_field() {
-    let Some(app) = prerequisites() else { return };
-    let driver = start_driver();
-    let client = connect(&driver, &app).await;
+fn mode(path: &Path) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions(),
+    ) & 0o777
+}
 
+/// A theme for the screenshots' names: GTK_THEME=Adwaita:dark makes WebKitGTK report
+/// `prefers-color-scheme: dark`.
+fn theme_suffix() -> &'static str {
+    match std::env::var("GTK_THEME") {
+        Ok(t) if t.ends_with(":dark") => "dark",
+        _ => "light",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog() {
+    let Some(app) = prerequisites() else { return };
+    let machine = Machine::new();
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    // The first run starts on the plugin screen.
+    wait_for(&client, "main[data-screen='plugin']").await;
     fill(&client, "org_name", "Acme Corp").await;
     fill(&client, "project_slug", "default").await;
-    click(&client, "button#preview").await;
 
-    wait_for_text(&client, "#file-list", "hooks/hooks.json").await;
-    let mut paths = Vec::new();
-    for el in client
-        .find_all(Locator::Css("#file-list .path"))
-        .await
-        .expect("paths")
-    {
-        paths.push(el.text().await.expect("text"));
-    }
-    assert_eq!(
-        paths,
-        [
-            "hooks/hooks.json",
-            ".claude-plugin/plugin.json",
-            "hooks/gram-hook.curlrc",
-            "hooks/gram-hook.sh"
-        ],
-        "hooks.json first"
-    );
-    let hooks = wait_for_text(&client, "#file-text", "SessionStart").await;
+    let title = wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    assert!(title.contains("0644"), "{title}");
+    let hooks = wait_for_text(&client, "[data-testid='file-text']", "SessionStart").await;
     assert!(hooks.contains("CLAUDE_PLUGIN_ROOT"), "{hooks}");
-
-    // The key never reaches the DOM unmasked.
-    let html = client.source().await.expect("page source");
-    assert!(
-        !html.contains(&"0".repeat(64)),
-        "the full key is in the DOM"
+    assert_eq!(
+        attr(
+            &client,
+            "[data-testid='file-tree'] button[aria-current='true']",
+            "data-path"
+        )
+        .await
+        .as_deref(),
+        Some("hooks/hooks.json"),
+        "hooks.json is selected first"
     );
-    click(&client, "#file-list li:nth-child(3) button").await;
-    let config = wait_for_text(&client, "#file-text", "Gram-Key").await;
-    assert!(config.contains("gram_local_00000…"), "{config}");
 
-    // WebKit paints after the DOM changes: give it a moment before the screenshot (for humans).
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    if let Ok(png) = client.screenshot().await {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join("preview.png"), png);
-    }
+    // The key: masked, revealed on request, masked again.
+    let full = "0".repeat(64);
+    click(&client, "button[data-path='hooks/gram-hook.curlrc']").await;
+    let config = wait_for_text(&client, "[data-testid='file-text']", "Gram-Key").await;
+    assert!(config.contains("gram_local_00000…"), "{config}");
+    assert!(!client.source().await.expect("source").contains(&full));
+    screenshot(&client, &format!("plugin-{theme}")).await;
+    click(&client, "[data-testid='reveal']").await;
+    wait_for_text(&client, "[data-testid='file-text']", &full).await;
+    assert_eq!(
+        attr(&client, "[data-testid='reveal']", "aria-pressed")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    click(&client, "[data-testid='reveal']").await;
+    wait_for_text(&client, "[data-testid='file-text']", "gram_local_00000…").await;
+    assert!(
+        !client.source().await.expect("source").contains(&full),
+        "masked again"
+    );
+
+    // Switch agent: Cursor's files, hooks.json selected again.
+    click(&client, "[data-platform='cursor']").await;
+    wait_for(&client, "button[data-path='.cursor-plugin/plugin.json']").await;
+    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    click(&client, "[data-platform='claude']").await;
+    wait_for(&client, "button[data-path='.claude-plugin/plugin.json']").await;
 
     // Export through the real GTK save dialog: cancel first (nothing written, no error),
     // then type a path and save.
-    let dir = std::env::temp_dir().join(format!("gram-admin-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let target = dir.join("acme-export.zip");
-    click_export(&client).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let target = dir.path().join("acme-export.zip");
+    click(&client, "[data-testid='download']").await;
     dialog_keys(&["Escape"], None);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
-        std::fs::read_dir(&dir).expect("dir").next().is_none(),
+        std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
         "a cancelled dialog wrote something"
     );
-    let banner_hidden = attr(&client, "#banner", "hidden").await;
     assert!(
-        banner_hidden.is_some(),
+        client
+            .find_all(Locator::Css("[data-testid='toast']"))
+            .await
+            .expect("toasts")
+            .is_empty(),
         "a cancelled dialog is not an error"
     );
-
-    click_export(&client).await;
+    click(&client, "[data-testid='download']").await;
     dialog_keys(&["ctrl+a"], Some(target.to_str().expect("utf-8")));
-    let banner = wait_for_text(&client, "#banner", "Saved").await;
-    assert!(banner.contains("acme-export.zip"), "{banner}");
-    let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(&target)
-            .expect("the ZIP was written")
-            .permissions(),
-    );
-    assert_eq!(mode & 0o777, 0o600);
-    let _ = std::fs::remove_dir_all(&dir);
-
-    // Bad input: the problem appears next to its field, and Export stays off.
-    fill(&client, "org_name", "!!!").await;
-    click(&client, "button#preview").await;
-    let problem = wait_for_text(
-        &client,
-        ".problem[data-for='org']",
-        "no ASCII letters or digits",
-    )
-    .await;
-    assert!(problem.contains("!!!"), "{problem}");
-    let export_disabled = attr(&client, "button#export", "disabled").await;
+    let toast = wait_for_text(&client, "[data-testid='toast']", "Saved").await;
+    assert!(toast.contains("acme-export.zip"), "{toast}");
     assert!(
-        export_disabled.is_some(),
-        "Export must be off while the input is invalid"
+        toast.contains("gram_local_00000…"),
+        "the key prefix: {toast}"
     );
+    assert_eq!(mode(&target), 0o600);
+
+    // Bad input: the problem appears next to its field, and Download stays off.
+    fill(&client, "org_name", "!!!").await;
+    let problem = wait_for_text(&client, ".problem[data-for='org']", "!!!").await;
+    assert!(problem.contains("no ASCII letters or digits"), "{problem}");
+    assert!(attr(&client, "[data-testid='download']", "disabled")
+        .await
+        .is_some());
+    fill(&client, "org_name", "Acme Corp").await;
+
+    // Every other screen has a designed signed-out state.
+    for screen in ["connections", "marketplace", "keys", "check", "settings"] {
+        go(&client, screen).await;
+        screenshot(&client, &format!("{screen}-signed-out-{theme}")).await;
+    }
+    go(&client, "connections").await;
+    wait_for_text(&client, "[data-testid='gram-state']", "Not signed in").await;
+    wait_for_text(&client, "[data-testid='github-state']", "Not connected").await;
 
     client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes() {
+    let Some(app) = prerequisites() else { return };
+    let (_gram, api) = GramApi::acme();
+    let github = GithubStandIn::start();
+    let out = tempfile::tempdir().expect("tmp");
+    let zip = out.path().join("acme-claude.zip");
+    let machine = Machine::new()
+        .with("GRAM_ADMIN_TEST_SAVE_PATH", zip.display().to_string())
+        .with("GRAM_ADMIN_GITHUB_API", github.api_url());
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    // Sign in to Gram with a pasted session; the page never keeps it.
+    go(&client, "connections").await;
+    click_text(&client, "Paste a session instead").await;
+    fill(&client, "gram_server", api.url()).await;
+    fill(&client, "gram_session", ACME_SESSION).await;
+    click_text(&client, "Sign in with this session").await;
+    wait_for_text(&client, "[data-testid='gram-email']", ACME_EMAIL).await;
+    assert!(!client
+        .source()
+        .await
+        .expect("source")
+        .contains(ACME_SESSION));
+
+    // Connect GitHub with a token.
+    click_text(&client, "Use a token instead").await;
+    fill(&client, "github_token", &github.token()).await;
+    click_text(&client, "Use this token").await;
+    wait_for_text(&client, "[data-testid='github-login']", "acme").await;
+    assert!(!client
+        .source()
+        .await
+        .expect("source")
+        .contains(&github.token()));
+    screenshot(&client, &format!("connections-{theme}")).await;
+
+    // Download: a hooks key is minted into the ZIP; the toast names its prefix.
+    go(&client, "plugin").await;
+    wait_for_text(&client, "[data-testid='org-name']", "Acme Corp").await;
+    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    click(&client, "[data-testid='download']").await;
+    let toast = wait_for_text(&client, "[data-testid='toast']", "Saved").await;
+    let live = api.live_keys();
+    assert_eq!(live.len(), 1, "one key minted");
+    assert!(toast.contains(&live[0].key_prefix), "{toast}");
+    assert_eq!(mode(&zip), 0o600);
+
+    // Keys: the minted key is listed; revoke it (confirmed).
+    go(&client, "keys").await;
+    wait_for_text(&client, "[data-testid='keys-table']", &live[0].name).await;
+    screenshot(&client, &format!("keys-{theme}")).await;
+    click_text(&client, "Revoke…").await;
+    click(&client, "[data-testid='confirm-revoke']").await;
+    wait_for_text(&client, "main[data-screen='keys']", "No keys minted yet").await;
+    assert!(api.live_keys().is_empty(), "revoked in Gram");
+
+    // Marketplace: the org's plugins, then publish with a plan, then nothing to publish.
+    go(&client, "marketplace").await;
+    wait_for_text(&client, "[data-testid='org-plugins']", "Payments").await;
+    fill(&client, "repository", "acme/agent-plugins").await;
+    wait_for(&client, "button[data-path='README.md']").await;
+    screenshot(&client, &format!("marketplace-{theme}")).await;
+    dismiss_toasts(&client).await;
+    click(&client, "[data-testid='review-publish']").await;
+    let plan = wait_for_text(&client, "[data-testid='publish-plan']", "added").await;
+    assert!(plan.contains("README.md"), "{plan}");
+    screenshot(&client, &format!("publish-plan-{theme}")).await;
+    dismiss_toasts(&client).await;
+    click(&client, "[data-testid='confirm-publish']").await;
+    wait_for_text(&client, "[data-testid='publish-flow']", "Published").await;
+    assert!(github.head("main").is_some(), "a commit on main");
+    screenshot(&client, &format!("published-{theme}")).await;
+    click_text(&client, "Back to the repository").await;
+    click(&client, "[data-testid='review-publish']").await;
+    wait_for_text(
+        &client,
+        "[data-testid='publish-flow']",
+        "Nothing to publish",
+    )
+    .await;
+
+    // Settings snippet for the repository.
+    go(&client, "settings").await;
+    wait_for_text(&client, "[data-testid='file-text']", "acme/agent-plugins").await;
+    screenshot(&client, &format!("settings-{theme}")).await;
+
+    client.close().await.expect("close");
+    drop(machine);
 }
