@@ -9,7 +9,9 @@
 //! plugin reaches Gram ([`Observability`]: a hook script an agent runs per event, or a module it
 //! loads in-process), and whether the agent has plugin marketplaces at all
 //! ([`PlatformInfo::marketplace`]; [`Platform::MARKETPLACE`] lists those that do). The manifest,
-//! hooks, MCP and marketplace builders are only ever called for marketplace agents.
+//! hooks and marketplace builders are only ever called for marketplace agents; the MCP entry and
+//! install steps also for OpenCode, whose feature plugins sit in the marketplace repository as
+//! files to copy ([`crate::render::opencode`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -374,8 +376,9 @@ impl Platform {
         }
     }
 
-    /// One MCP server's entry in this agent's MCP file. Secrets are never written: only the
-    /// names of environment variables the agent expands at run time. `gram_key` sends the
+    /// One MCP server's entry in this agent's MCP file (OpenCode: in a feature plugin's data
+    /// file). Secrets are never written: only the names of environment variables the agent (for
+    /// OpenCode, the loader module) expands at run time. `gram_key` sends the
     /// teammate's own Gram key (`$GRAM_KEY`) as a bearer token.
     pub(crate) fn mcp_entry(self, url: &str, gram_key: bool, env: &[(&str, &str)]) -> Value {
         let headers = |expand: fn(&str) -> String| -> Map<String, Value> {
@@ -422,7 +425,17 @@ impl Platform {
                 }
                 entry
             }
-            Platform::OpenCode => no_marketplace(self),
+            // OpenCode's own `mcp.<name>` entry. Its `{env:VAR}` is expanded by the loader module
+            // (OpenCode expands it only in its config files), which sends `GRAM_KEY` to the org's
+            // Gram server only.
+            Platform::OpenCode => {
+                let mut entry = json!({ "type": "remote", "url": url });
+                let headers = headers(|var| format!("{{env:{var}}}"));
+                if !headers.is_empty() {
+                    entry["headers"] = headers.into();
+                }
+                entry
+            }
         }
     }
 
@@ -444,7 +457,16 @@ The marketplace marks `{observability}` as installed by default; feature plugins
 to add with `codex plugin add <plugin>@{mkt}`.\n",
                 self.info().dir_suffix
             ),
-            Platform::OpenCode => no_marketplace(self),
+            // No marketplace: the teammate copies the plugin files into their config directory
+            // (the README lists a command per plugin). `observability` is unused: OpenCode's
+            // observability plugin is an export ZIP.
+            Platform::OpenCode => format!(
+                "OpenCode has no plugin marketplace: its feature plugins are in `{dir}/plugin/`, two files each, to copy \
+into OpenCode's plugin folder (`~/.config/opencode/plugin/` for you, or a project's `.opencode/plugin/`). OpenCode adds \
+their MCP servers at its next start (`opencode mcp list` shows them); to update, pull and copy again.\n\n\
+```sh\ngit clone https://github.com/{repo}.git {mkt}\nmkdir -p ~/.config/opencode/plugin\n```\n",
+                dir = crate::render::opencode::OPENCODE_MARKETPLACE_DIR,
+            ),
         }
     }
 

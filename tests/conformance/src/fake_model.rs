@@ -14,6 +14,8 @@ pub enum Turn {
     Shell(String),
     /// Answer with text and end the turn.
     Text(String),
+    /// Call the agent's tool `name` with these JSON arguments (e.g. an MCP server's tool).
+    Call { name: String, arguments: String },
 }
 
 /// Which wire protocol to speak.
@@ -240,6 +242,17 @@ fn anthropic_reply(request: &Value, script: &[Turn]) -> Vec<(String, Value)> {
             ));
             "tool_use"
         }
+        Turn::Call { name, arguments } => {
+            events.push((
+                "content_block_start".into(),
+                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": format!("toolu_fake_{done}"), "name": name, "input": {}}}),
+            ));
+            events.push((
+                "content_block_delta".into(),
+                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": arguments}}),
+            ));
+            "tool_use"
+        }
     };
     events.push((
         "content_block_stop".into(),
@@ -263,6 +276,10 @@ fn openai_reply(request: &Value, script: &[Turn]) -> Vec<(String, Value)> {
         Turn::Shell(command) => json!({
             "type": "function_call", "id": format!("fc_fake_{done}"), "status": "completed", "call_id": format!("call_fake_{done}"),
             "name": "exec_command", "arguments": json!({"cmd": command}).to_string(),
+        }),
+        Turn::Call { name, arguments } => json!({
+            "type": "function_call", "id": format!("fc_fake_{done}"), "status": "completed", "call_id": format!("call_fake_{done}"),
+            "name": name, "arguments": arguments,
         }),
     };
     let mut events = vec![(
@@ -319,6 +336,11 @@ fn chat_reply(request: &Value, script: &[Turn]) -> Vec<Value> {
         Turn::Shell(command) => vec![chunk(
             json!({"role": "assistant", "tool_calls": [{"index": 0, "id": format!("call_fake_{done}"), "type": "function",
                 "function": {"name": "bash", "arguments": json!({"command": command, "description": "Run a command"}).to_string()}}]}),
+            Value::Null,
+        )],
+        Turn::Call { name, arguments } => vec![chunk(
+            json!({"role": "assistant", "tool_calls": [{"index": 0, "id": format!("call_fake_{done}"), "type": "function",
+                "function": {"name": name, "arguments": arguments}}]}),
             Value::Null,
         )],
     };

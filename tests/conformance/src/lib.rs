@@ -1,5 +1,5 @@
 //! Support for the conformance suites: the fixtures they render, the real agents they install,
-//! and the fake model APIs the agents talk to.
+//! the fake model APIs the agents talk to, and an MCP server for feature plugins.
 
 pub use gram_admin_testkit::fixtures::{
     acme_marketplace_on as fixture_spec, acme_org as fixture_org, test_key,
@@ -7,3 +7,4 @@ pub use gram_admin_testkit::fixtures::{
 
 pub mod agents;
 pub mod fake_model;
+pub mod mcp;

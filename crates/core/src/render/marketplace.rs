@@ -1,5 +1,6 @@
 //! The marketplace repository (SPEC §6): the observability plugins first, then the org's
-//! feature plugins, for Claude Code, Cursor and Codex, with a README for teammates.
+//! feature plugins, for Claude Code, Cursor and Codex, with a README for teammates. OpenCode has
+//! no marketplace: its feature plugins are files to copy, under `opencode/`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -17,6 +18,7 @@ use crate::platform::{Listing, GRAM_KEY_ENV};
 
 use super::feature::{Feature, FeaturePlugin};
 use super::markdown::{escape_inline, escape_table_cell};
+use super::opencode::{opencode_feature, opencode_mcp_name, OPENCODE_MARKETPLACE_DIR};
 use super::{json_file, observability_plugin, Platform, GENERATOR_NOTE};
 
 /// What goes into the marketplace besides the org itself.
@@ -48,7 +50,10 @@ impl MarketplaceSpec {
         let mut dirs: BTreeSet<String> = Platform::MARKETPLACE
             .iter()
             .map(|p| p.observability_plugin_name(org.slug()))
+            .chain([OPENCODE_MARKETPLACE_DIR.to_owned()])
             .collect();
+        // OpenCode keeps every plugin's MCP servers in one map.
+        let mut opencode_names = BTreeSet::new();
         for (i, plugin) in self.plugins.iter().enumerate() {
             match plugin.parse(org, i) {
                 Err(p) => problems.extend(p),
@@ -60,9 +65,22 @@ impl MarketplaceSpec {
                     match clash {
                         Some(dir) => problems.push(Problem::new(
                             Field::plugin(i, PluginField::Slug),
-                            format!("Two plugins would both be named {dir:?}: plugin slugs must be unique and must not collide with the observability plugins."),
+                            format!("Two plugins would both be named {dir:?}: plugin slugs must be unique and must not collide with the observability plugins or the {OPENCODE_MARKETPLACE_DIR:?} folder."),
                         )),
-                        None => plugins.push(feature),
+                        None => {
+                            let clash = feature
+                                .servers
+                                .iter()
+                                .map(|server| opencode_mcp_name(&feature, server))
+                                .find(|name| !opencode_names.insert(name.clone()));
+                            match clash {
+                                Some(name) => problems.push(Problem::new(
+                                    Field::plugin(i, PluginField::Slug),
+                                    format!("Two MCP servers would both be named {name:?} in OpenCode, which names them <plugin>-<server>: rename the plugin or the server."),
+                                )),
+                                None => plugins.push(feature),
+                            }
+                        }
                     }
                 }
             }
@@ -114,6 +132,10 @@ pub fn marketplace(org: &Org, key: &HooksKey, market: &Marketplace) -> Result<Bu
             json_file(&platform.marketplace_json(org, &listings)),
             FileMode::Regular,
         )?;
+    }
+    // OpenCode has no marketplace: its feature plugins are files to copy.
+    for plugin in &market.plugins {
+        bundle.insert_under(OPENCODE_MARKETPLACE_DIR, opencode_feature(org, plugin)?)?;
     }
     bundle.insert("README.md", readme(org, market), FileMode::Regular)?;
     Ok(bundle)
@@ -231,6 +253,43 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
     for platform in Platform::MARKETPLACE {
         let _ = writeln!(w, "### {}\n", platform.display_name());
         let _ = writeln!(w, "{}", platform.install_steps(repo, mkt, &obs(platform)));
+    }
+    if !market.plugins.is_empty() {
+        let opencode = Platform::OpenCode;
+        let _ = writeln!(w, "### {}\n", opencode.display_name());
+        let _ = writeln!(w, "{}", opencode.install_steps(repo, mkt, ""));
+        let _ = writeln!(w, "Then, for each plugin you want:\n\n```sh");
+        for p in &market.plugins {
+            let file = format!(
+                "{mkt}/{OPENCODE_MARKETPLACE_DIR}/plugin/{}",
+                p.dir_name(opencode)
+            );
+            let _ = writeln!(w, "cp {file}.js {file}.json ~/.config/opencode/plugin/");
+        }
+        let _ = writeln!(
+            w,
+            "```\n\n| Plugin | MCP servers in OpenCode |\n| --- | --- |"
+        );
+        for p in &market.plugins {
+            let names: Vec<String> = p
+                .servers
+                .iter()
+                .map(|s| format!("`{}`", opencode_mcp_name(p, s)))
+                .collect();
+            let _ = writeln!(
+                w,
+                "| {} | {} |",
+                escape_table_cell(&p.name),
+                names.join(", ")
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\nThe servers use the same environment variables as for the other agents. To turn one off, add \
+`\"mcp\": {{ \"<server>\": {{ \"enabled\": false }} }}` to your `opencode.json`: your own configuration wins. \
+The observability plugin for OpenCode is not in this repository: your Gram admin exports it as a ZIP \
+(`gram-admin export --platform opencode`) to unzip into `~/.config/opencode`.\n"
+        );
     }
 
     let _ = writeln!(w, "## For admins: make the observability plugin required\n");

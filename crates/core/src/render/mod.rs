@@ -15,7 +15,10 @@ pub use hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PA
 pub use markdown::escape_table_cell;
 pub use marketplace::{marketplace, marketplace_for, Marketplace, MarketplaceSpec};
 pub use observability::{observability_plugin, observability_plugin_for};
-pub use opencode::{opencode_plugin, OPENCODE_DATA_PATH, OPENCODE_MODULE, OPENCODE_MODULE_PATH};
+pub use opencode::{
+    opencode_plugin, OPENCODE_DATA_PATH, OPENCODE_MARKETPLACE_DIR, OPENCODE_MCP_LOADER,
+    OPENCODE_MODULE, OPENCODE_MODULE_PATH,
+};
 
 pub use crate::platform::{
     Observability, Platform, CODEX_AUTHENTICATION, CODEX_OPTIONAL_INSTALLATION,

@@ -11,15 +11,22 @@
 //!   `<server>/rpc/hooks.ingest`. Bounds and spool are described there.
 //! - [`OPENCODE_DATA_PATH`]: endpoint, project, key and spool name as JSON, mode 0600. The
 //!   module reads it relative to its own location, so org values are data, never code.
+//!
+//! Feature plugins (MCP servers) for OpenCode live in the marketplace repository under
+//! [`OPENCODE_MARKETPLACE_DIR`]`/plugin/`, two files per plugin for a teammate to copy into their
+//! OpenCode plugin folder ([`opencode_feature`]): the loader [`OPENCODE_MCP_LOADER`], identical for
+//! every plugin, and `<plugin>-opencode.json` beside it, whose `mcp` object is in OpenCode's own
+//! `mcp.<name>` shape. The loader adds those servers through OpenCode's `config` hook.
 
-use serde_json::json;
+use serde_json::{json, Map};
 
 use crate::bundle::{Bundle, FileMode};
 use crate::error::Result;
 use crate::key::HooksKey;
 use crate::org::Org;
 
-use super::{json_file, GENERATOR_NOTE};
+use super::feature::{Feature, Server};
+use super::{json_file, Platform, GENERATOR_NOTE};
 
 /// The module OpenCode loads.
 pub const OPENCODE_MODULE_PATH: &str = "plugin/gram-observability.js";
@@ -27,6 +34,10 @@ pub const OPENCODE_MODULE_PATH: &str = "plugin/gram-observability.js";
 pub const OPENCODE_DATA_PATH: &str = "plugin/gram-observability.json";
 /// The module's source: no org value in it.
 pub const OPENCODE_MODULE: &str = include_str!("opencode.js");
+/// The marketplace repository's folder for OpenCode (its layout is a config directory's).
+pub const OPENCODE_MARKETPLACE_DIR: &str = "opencode";
+/// A feature plugin's loader module: no plugin or org value in it.
+pub const OPENCODE_MCP_LOADER: &str = include_str!("opencode_mcp.js");
 /// Gram's feature-first endpoint, relative to the server.
 pub const INGEST_PATH: &str = "rpc/hooks.ingest";
 
@@ -86,6 +97,50 @@ pub fn opencode_plugin(org: &Org, key: &HooksKey) -> Result<Bundle> {
     Ok(bundle)
 }
 
+/// The name of a feature plugin's MCP server in OpenCode's one `mcp` map, shared by every
+/// plugin: `<plugin>-<server>`.
+pub(crate) fn opencode_mcp_name(feature: &Feature, server: &Server) -> String {
+    format!("{}-{}", feature.slug.as_str(), server.key)
+}
+
+/// A feature plugin for OpenCode, relative to [`OPENCODE_MARKETPLACE_DIR`]:
+/// `plugin/<plugin>-opencode.js` (the loader) and `plugin/<plugin>-opencode.json` (its servers).
+pub(crate) fn opencode_feature(org: &Org, feature: &Feature) -> Result<Bundle> {
+    let platform = Platform::OpenCode;
+    let name = feature.dir_name(platform);
+    let mut servers = Map::new();
+    for server in &feature.servers {
+        let env: Vec<(&str, &str)> = server
+            .env
+            .iter()
+            .map(|(h, v)| (h.as_str(), v.as_str()))
+            .collect();
+        servers.insert(
+            opencode_mcp_name(feature, server),
+            platform.mcp_entry(server.url.as_str(), server.private, &env),
+        );
+    }
+    let data = json!({
+        "_": GENERATOR_NOTE,
+        "plugin": name,
+        "name": feature.name,
+        "server": org.server.as_str(),
+        "mcp": servers,
+    });
+    let mut bundle = Bundle::new();
+    bundle.insert(
+        format!("plugin/{name}.js"),
+        OPENCODE_MCP_LOADER,
+        FileMode::Regular,
+    )?;
+    bundle.insert(
+        format!("plugin/{name}.json"),
+        json_file(&data),
+        FileMode::Regular,
+    )?;
+    Ok(bundle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +180,15 @@ mod tests {
         }
         // OpenCode treats every exported function as a plugin.
         assert_eq!(OPENCODE_MODULE.matches("\nexport ").count(), 1);
+        for line in OPENCODE_MCP_LOADER.lines() {
+            if line.starts_with("import ") {
+                assert!(line.contains(" from \"node:"), "{line}");
+            }
+        }
+        assert_eq!(OPENCODE_MCP_LOADER.matches("\nexport ").count(), 1);
+        assert!(OPENCODE_MCP_LOADER.contains(&format!(
+            "const GRAM_KEY_ENV = \"{}\";",
+            crate::render::GRAM_KEY_ENV
+        )));
     }
 }

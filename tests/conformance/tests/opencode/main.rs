@@ -16,6 +16,8 @@ use gram_admin_core::{export, render, Platform};
 use gram_admin_testkit::{closed_port, Answer, GramStandIn, HookRequest, HungServer};
 use serde_json::{json, Value};
 
+mod mcp;
+
 const SESSION_LIMIT: Duration = Duration::from_secs(120);
 const DELIVERY: Duration = Duration::from_secs(10);
 
@@ -98,6 +100,21 @@ impl Home {
     }
 
     fn command(&self, opencode: &Path, prompt: &str) -> Command {
+        let mut cmd = self.bare_command(opencode);
+        cmd.args([
+            "run",
+            "--print-logs",
+            "--log-level",
+            "DEBUG",
+            "-m",
+            "fake/fake-model",
+            prompt,
+        ]);
+        cmd
+    }
+
+    /// `opencode` in this home, offline, with no arguments yet.
+    fn bare_command(&self, opencode: &Path) -> Command {
         let mut cmd = Command::new(opencode);
         let path = std::env::var_os("PATH").unwrap_or_default();
         let d = self.dir.path();
@@ -120,15 +137,6 @@ impl Home {
             // local registry, without npm's retries (10 s + 60 s), makes that fail at once.
             .env("npm_config_registry", "http://127.0.0.1:9/")
             .env("npm_config_fetch_retries", "0")
-            .args([
-                "run",
-                "--print-logs",
-                "--log-level",
-                "DEBUG",
-                "-m",
-                "fake/fake-model",
-                prompt,
-            ])
             .current_dir(self.project())
             .stdin(std::process::Stdio::null());
         cmd
