@@ -182,6 +182,67 @@ fn install_opencode() -> PathBuf {
     bin
 }
 
+/// The TypeScript compiler and Node's types (both from npm, pinned), for a strict check of the
+/// OpenCode modules.
+pub const TYPECHECK: [(&str, &str); 2] = [("typescript", "5.9.3"), ("@types/node", "20.19.43")];
+
+/// Installs [`TYPECHECK`] once per test process into `.cache/agents/typecheck` and returns its
+/// `node_modules`, or `None` when the real agents are skipped on purpose.
+pub fn typecheck() -> Option<&'static Path> {
+    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            if std::env::var_os(SKIP_ENV).is_some() {
+                eprintln!("WARNING: {SKIP_ENV} is set: the npm-installed type check is SKIPPED. CI never does this.");
+                return None;
+            }
+            Some(install_typecheck())
+        })
+        .as_deref()
+}
+
+fn install_typecheck() -> PathBuf {
+    let dir = cache_dir().join("typecheck");
+    let modules = dir.join("node_modules");
+    let installed = |package: &str, version: &str| {
+        std::fs::read_to_string(modules.join(package).join("package.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .is_some_and(|v| v["version"] == version)
+    };
+    if TYPECHECK.iter().all(|(p, v)| installed(p, v)) {
+        return modules;
+    }
+    std::fs::create_dir_all(&dir).expect("create the typecheck cache");
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\": \"gram-admin-typecheck-cache\", \"private\": true}\n",
+    )
+    .expect("write package.json");
+    eprintln!("installing {TYPECHECK:?} from npm into {} …", dir.display());
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .args(TYPECHECK.iter().map(|(p, v)| format!("{p}@{v}")))
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
+        });
+    assert!(
+        status.success() && TYPECHECK.iter().all(|(p, v)| installed(p, v)),
+        "npm could not install {TYPECHECK:?} ({status}). The conformance suite needs the npm registry; \
+         to run the other tests without it set {SKIP_ENV}=1 (never in CI)."
+    );
+    modules
+}
+
 fn version_matches(bin: &Path, version: &str) -> bool {
     Command::new(bin)
         .arg("--version")

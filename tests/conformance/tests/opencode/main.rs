@@ -17,6 +17,7 @@ use gram_admin_testkit::{closed_port, Answer, GramStandIn, HookRequest, HungServ
 use serde_json::{json, Value};
 
 mod mcp;
+mod typecheck;
 
 const SESSION_LIMIT: Duration = Duration::from_secs(120);
 const DELIVERY: Duration = Duration::from_secs(10);
