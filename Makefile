@@ -1,7 +1,7 @@
 # The two commands a new user needs (see README.md):
 #   make run    sets up everything and starts the desktop app
 #   make test   sets up everything and runs every test
-.PHONY: run test setup ui cli lint bench fmt clean
+.PHONY: run test setup ui cli lint bench bundle fmt clean
 
 run: setup ui
 	cargo run -p gram-admin-app
@@ -28,6 +28,11 @@ lint: setup ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cd ui && npm run --silent typecheck
+
+# The release .deb through the Tauri bundler (target/release/bundle/deb/). The AppImage is not
+# built here: its tooling is downloaded at bundle time, and these machines reach only registries.
+bundle: setup ui
+	ui/node_modules/.bin/tauri build --bundles deb
 
 fmt:
 	cargo fmt --all

@@ -11,5 +11,6 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
     restoreMocks: true,
+    clearMocks: true,
   },
 });
