@@ -61,6 +61,7 @@ const SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 const SPOOL_MAX_ENTRY_BYTES = 8 * 1024 * 1024;
 const SPOOL_MAX_AGE_MS = 14 * 24 * 3600 * 1000;
 const DRAIN_LOCK_STALE_MS = 3600 * 1000;
+const DRAIN_LOCK_FRESH_MS = 10 * 1000;
 
 /**
  * @typedef {{ endpoint: string, project: string, key: string, spool: string }} Settings
@@ -134,6 +135,8 @@ class Spool {
     const base = process.env.XDG_STATE_HOME || join(homedir(), ".local", "state");
     this.dir = join(base, "gram-hooks", name);
     this.seq = 0;
+    /** Sizes of entries already seen, so a trim stats only new files. @type {Map<string, number>} */
+    this.sizes = new Map();
   }
 
   /** Entry names, oldest first. @returns {string[]} */
@@ -174,20 +177,26 @@ class Spool {
     const now = Date.now();
     /** @type {{ name: string, size: number }[]} */
     const live = [];
+    /** @type {Map<string, number>} */
+    const sizes = new Map();
     for (const name of names) {
       const at = Number(name.slice(0, 15));
       if (!(now - at < SPOOL_MAX_AGE_MS)) {
         this.remove(name);
         continue;
       }
-      let size = 0;
-      try {
-        size = statSync(join(this.dir, name)).size;
-      } catch {
-        continue;
+      let size = this.sizes.get(name);
+      if (size === undefined) {
+        try {
+          size = statSync(join(this.dir, name)).size;
+        } catch {
+          continue;
+        }
       }
+      sizes.set(name, size);
       live.push({ name, size });
     }
+    this.sizes = sizes;
     let total = live.reduce((sum, e) => sum + e.size, 0);
     while (live.length > SPOOL_MAX_ENTRIES || total > SPOOL_MAX_BYTES) {
       const oldest = live.shift();
@@ -229,8 +238,9 @@ class Spool {
         try {
           const holder = Number(readFileSync(path, "utf8"));
           const age = Date.now() - statSync(path).mtimeMs;
-          let alive = holder > 0 && age < DRAIN_LOCK_STALE_MS;
-          if (alive) {
+          // A lock without a pid yet is being taken right now: it counts as held for a while.
+          let alive = age < DRAIN_LOCK_STALE_MS && (holder > 0 || age < DRAIN_LOCK_FRESH_MS);
+          if (alive && holder > 0) {
             try {
               process.kill(holder, 0);
             } catch {
@@ -327,6 +337,8 @@ function client(settings) {
     try {
       if (spool.entries().length === 0 || !spool.lock()) return;
       try {
+        // Expired entries are dropped, never replayed.
+        spool.trim();
         for (const name of spool.entries()) {
           const entry = spool.read(name);
           if (!entry) {

@@ -6,6 +6,7 @@ mod gram;
 mod hook;
 mod keychain;
 mod opencode;
+mod opencode_spool;
 mod parse;
 mod props;
 mod support;
