@@ -17,4 +17,9 @@ trap 'rm -rf "$keyring_home"' EXIT
 echo -n test | HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
 # The GUI test drives the real app binary, which `cargo test` does not build for another crate.
 cargo build --workspace --locked
-keyctl session - cargo test --workspace --locked --no-fail-fast "$@"
+# The whole workspace, unless packages were named (`-p gram-admin-e2e` runs only the GUI tests).
+scope=(--workspace)
+for arg in "$@"; do
+  case "$arg" in -p | -p* | --package | --package=*) scope=() ;; esac
+done
+keyctl session - cargo test "${scope[@]}" --locked --no-fail-fast "$@"
