@@ -40,6 +40,7 @@ fmt:
 bench: setup ui
 	cargo bench -p gram-admin-core --bench render
 	cargo bench -p gram-admin-conformance --bench hook_cost
+	cargo bench -p gram-admin-conformance --bench opencode_session
 
 clean:
 	cargo clean

@@ -476,7 +476,9 @@ fn check_request(contract: &Contract, op: &Operation, r: &HookRequest) -> Vec<St
             r.header("Content-Type")
         ));
     }
-    if is_hook {
+    // The agents' hook endpoints and the feature-first ingest (OpenCode's module) both
+    // authenticate with the hooks key and name the project.
+    if is_hook || op.id == "ingestHookEvent" {
         if r.header("Gram-Key").is_none_or(str::is_empty) {
             v.push("Gram-Key header missing (or sent twice)".into());
         }
@@ -617,6 +619,32 @@ mod tests {
         );
         assert_eq!(status, 200, "{:?}", gram.violations());
         assert_eq!(gram.requests()[0].platform(), Some(Platform::Cursor));
+    }
+
+    #[test]
+    fn ingest_requests_need_the_hooks_key_and_the_project_as_hooks_do() {
+        let gram = GramStandIn::start();
+        gram.answer_operation_with("ingestHookEvent", |_| Answer::Json(200, json!({})));
+        let envelope = r#"{"schema_version":"hook.ingest.v1","source":{"adapter":"opencode"},"event":{"type":"session.started","occurred_at":"2026-01-01T00:00:00.000Z"}}"#;
+        let json = ("Content-Type", "application/json");
+        send(&gram.url(), "POST", "/rpc/hooks.ingest", &[json], envelope);
+        let violations = gram.take_violations();
+        for header in ["Gram-Key", "Gram-Project"] {
+            assert!(
+                violations
+                    .iter()
+                    .any(|v| v.contains(&format!("{header} header missing"))),
+                "{violations:?}"
+            );
+        }
+        // The same request with both headers has neither violation.
+        let headers = [json, ("Gram-Key", "k"), ("Gram-Project", "p")];
+        send(&gram.url(), "POST", "/rpc/hooks.ingest", &headers, envelope);
+        let violations = gram.take_violations();
+        assert!(
+            !violations.iter().any(|v| v.contains("header missing")),
+            "{violations:?}"
+        );
     }
 
     #[test]
