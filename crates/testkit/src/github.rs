@@ -144,12 +144,15 @@ impl GitRepo {
         message: &str,
     ) -> String {
         let _l = self.lock.lock().expect("lock");
+        let bytes: Vec<&[u8]> = files.iter().map(|(_, b, _)| *b).collect();
+        let shas = self.write_blobs(&bytes).expect("blobs");
         let entries: Vec<TreeEntry> = files
             .iter()
-            .map(|(path, bytes, exec)| TreeEntry {
+            .zip(shas)
+            .map(|((path, _, exec), sha)| TreeEntry {
                 path: (*path).to_owned(),
                 mode: if *exec { "100755" } else { "100644" }.to_owned(),
-                sha: self.write_blob(bytes).expect("blob"),
+                sha,
             })
             .collect();
         let tree = self.write_tree(&entries).expect("tree");
@@ -198,6 +201,45 @@ impl GitRepo {
             .map(|s| s.trim().to_owned())
     }
 
+    /// Writes many blobs with one git process; their ids, in order.
+    fn write_blobs(&self, contents: &[&[u8]]) -> Result<Vec<String>, String> {
+        if contents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut paths = String::new();
+        for (i, bytes) in contents.iter().enumerate() {
+            let path = tmp.path().join(i.to_string());
+            std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+            paths.push_str(&format!("{}\n", path.display()));
+        }
+        let out = self.try_git(
+            &["hash-object", "-w", "--no-filters", "--stdin-paths"],
+            Some(paths.as_bytes()),
+        )?;
+        Ok(out.lines().map(str::to_owned).collect())
+    }
+
+    /// The kind of each object (`blob`, `tree`, …; `None` when missing), with one git process.
+    fn kinds(&self, shas: &[&str]) -> Vec<Option<String>> {
+        if shas.is_empty() {
+            return Vec::new();
+        }
+        let input: String = shas.iter().map(|s| format!("{s}\n")).collect();
+        let out = self
+            .try_git(
+                &["cat-file", "--batch-check=%(objecttype)"],
+                Some(input.as_bytes()),
+            )
+            .unwrap_or_default();
+        let mut kinds: Vec<Option<String>> = out
+            .lines()
+            .map(|l| (!l.ends_with(" missing") && !l.contains(' ')).then(|| l.to_owned()))
+            .collect();
+        kinds.resize(shas.len(), None);
+        kinds
+    }
+
     /// The blobs of a commit or tree, recursively.
     fn entries_of(&self, treeish: &str) -> Result<Vec<TreeEntry>, String> {
         let out = self.try_git(&["ls-tree", "-r", "--full-tree", treeish], None)?;
@@ -241,21 +283,62 @@ impl GitRepo {
                 (e.mode.clone(), e.sha.clone()),
             );
         }
-        fn write(repo: &GitRepo, dir: &Dir) -> Result<String, String> {
+        // One `git mktree --batch` for every folder, bottom-up (it answers each tree's id as
+        // soon as the tree's listing ends with an empty line).
+        struct Mktree {
+            child: std::process::Child,
+            out: std::io::BufReader<std::process::ChildStdout>,
+        }
+        fn write(m: &mut Mktree, dir: &Dir) -> Result<String, String> {
             let mut listing = String::new();
             for (name, sub) in &dir.dirs {
                 if dir.blobs.contains_key(name) {
                     return Err(format!("{name} is both a file and a folder"));
                 }
-                listing.push_str(&format!("040000 tree {}\t{name}\n", write(repo, sub)?));
+                listing.push_str(&format!("040000 tree {}\t{name}\n", write(m, sub)?));
             }
             for (name, (mode, sha)) in &dir.blobs {
-                listing.push_str(&format!("{mode} blob {sha}\t{name}\n"));
+                let kind = if mode == "040000" { "tree" } else { "blob" };
+                listing.push_str(&format!("{mode} {kind} {sha}\t{name}\n"));
             }
-            repo.try_git(&["mktree"], Some(listing.as_bytes()))
-                .map(|s| s.trim().to_owned())
+            listing.push('\n');
+            let stdin = m.child.stdin.as_mut().expect("stdin");
+            stdin
+                .write_all(listing.as_bytes())
+                .and_then(|()| stdin.flush())
+                .map_err(|e| format!("git mktree: {e}"))?;
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut m.out, &mut line).map_err(|e| e.to_string())?;
+            let sha = line.trim().to_owned();
+            if sha.len() == 40 {
+                Ok(sha)
+            } else {
+                Err("git mktree refused a tree".into())
+            }
         }
-        write(self, &root)
+        let mut child = Command::new("git")
+            .args(["mktree", "--batch"])
+            .current_dir(&self.dir)
+            .env("GIT_DIR", &self.dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("run git mktree: {e}"))?;
+        let out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut m = Mktree { child, out };
+        let result = write(&mut m, &root);
+        drop(m.child.stdin.take());
+        let status = m.child.wait_with_output().map_err(|e| e.to_string())?;
+        match result {
+            Err(e) if !status.stderr.is_empty() => Err(format!(
+                "{e}: {}",
+                String::from_utf8_lossy(&status.stderr).trim()
+            )),
+            other => other,
+        }
     }
 
     fn commit_tree(
@@ -279,11 +362,22 @@ impl GitRepo {
     }
 }
 
+/// A file (`100644`, `100755`) or, in a tree request, a folder by id (`040000`).
 #[derive(Debug, Clone)]
 struct TreeEntry {
     path: String,
     mode: String,
     sha: String,
+}
+
+impl TreeEntry {
+    fn kind(&self) -> &'static str {
+        if self.mode == "040000" {
+            "tree"
+        } else {
+            "blob"
+        }
+    }
 }
 
 fn git_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<String, String> {
@@ -970,42 +1064,89 @@ fn answer(
             if empty {
                 return empty_answer();
             }
-            if body.get("base_tree").is_some() {
-                return error(422, "the stand-in does not implement base_tree");
+            // base_tree: its files, each replaced by a sent entry of the same path (or below a
+            // sent folder of that path), as GitHub merges nested paths into the base.
+            let mut base = Vec::new();
+            if let Some(b) = body.get("base_tree") {
+                let b = b.as_str().unwrap_or_default();
+                if git.kind(b).as_deref() != Some("tree") {
+                    return error(422, "base_tree is not a valid tree");
+                }
+                base = git.entries_of(b).unwrap_or_default();
             }
+            // Contents are written and ids checked in one git process each (a large tree has
+            // thousands of entries).
             let mut entries = Vec::new();
+            let mut contents: Vec<(usize, &[u8])> = Vec::new();
+            let mut by_id: Vec<(usize, &str, &str)> = Vec::new();
             for e in body["tree"].as_array().into_iter().flatten() {
                 let path = e["path"].as_str().unwrap_or_default().to_owned();
                 let mode = e["mode"].as_str().unwrap_or_default().to_owned();
-                if e["type"] != "blob" || !matches!(mode.as_str(), "100644" | "100755") {
-                    return error(
-                        422,
-                        &format!("tree.{path}: the stand-in takes blobs of mode 100644/100755"),
-                    );
-                }
-                let sha = match (
+                let kind = match (e["type"].as_str(), mode.as_str()) {
+                    (Some("tree"), "040000") => "tree",
+                    (Some("blob"), "100644" | "100755") => "blob",
+                    _ => {
+                        return error(
+                            422,
+                            &format!("tree.{path}: the stand-in takes blobs of mode 100644/100755 and trees of mode 040000"),
+                        )
+                    }
+                };
+                match (
                     e.get("content").and_then(Value::as_str),
                     e.get("sha").and_then(Value::as_str),
                 ) {
                     (Some(_), Some(_)) => {
                         return error(422, "Use either tree.sha or content, not both")
                     }
-                    (Some(content), None) => match git.write_blob(content.as_bytes()) {
-                        Ok(sha) => sha,
-                        Err(e) => return error(422, &e),
-                    },
-                    (None, Some(sha)) if git.kind(sha).as_deref() == Some("blob") => sha.to_owned(),
-                    (None, _) => {
-                        return error(422, &format!("tree.sha {} is not a blob", e["sha"]))
+                    (Some(content), None) if kind == "blob" => {
+                        contents.push((entries.len(), content.as_bytes()))
                     }
-                };
-                entries.push(TreeEntry { path, mode, sha });
+                    (None, Some(sha)) => by_id.push((entries.len(), sha, kind)),
+                    _ => return error(422, &format!("tree.{path}: no content and no sha")),
+                }
+                entries.push(TreeEntry {
+                    path,
+                    mode,
+                    sha: String::new(),
+                });
             }
+            let bytes: Vec<&[u8]> = contents.iter().map(|(_, b)| *b).collect();
+            match git.write_blobs(&bytes) {
+                Ok(shas) => {
+                    for ((i, _), sha) in contents.iter().zip(shas) {
+                        entries[*i].sha = sha;
+                    }
+                }
+                Err(e) => return error(422, &e),
+            }
+            let ids: Vec<&str> = by_id.iter().map(|(_, sha, _)| *sha).collect();
+            for ((i, sha, kind), found) in by_id.iter().zip(git.kinds(&ids)) {
+                if found.as_deref() != Some(*kind) {
+                    return error(422, &format!("tree.sha {sha} is not a valid {kind}"));
+                }
+                entries[*i].sha = (*sha).to_owned();
+            }
+            let sent: std::collections::HashSet<&str> =
+                entries.iter().map(|e| e.path.as_str()).collect();
+            let sent_parents: std::collections::HashSet<&str> = entries
+                .iter()
+                .flat_map(|e| e.path.match_indices('/').map(|(i, _)| &e.path[..i]))
+                .collect();
+            base.retain(|b| {
+                let replaced = sent.contains(b.path.as_str())
+                    || b.path
+                        .match_indices('/')
+                        .any(|(i, _)| sent.contains(&b.path[..i]));
+                !replaced && !sent_parents.contains(b.path.as_str())
+            });
+            entries.extend(base);
             match git.write_tree(&entries) {
                 Ok(sha) => {
                     let mut listing = Vec::new();
                     for e in &entries {
-                        listing.push(json!({ "path": e.path, "mode": e.mode, "type": "blob", "sha": e.sha, "url": format!("{repo_url}/git/blobs/{}", e.sha) }));
+                        let kind = e.kind();
+                        listing.push(json!({ "path": e.path, "mode": e.mode, "type": kind, "sha": e.sha, "url": format!("{repo_url}/git/{kind}s/{}", e.sha) }));
                     }
                     (
                         201,

@@ -91,22 +91,29 @@ pub fn blob_id(contents: &[u8]) -> ObjectId {
 /// The id of the root tree git would record for `bundle` (what `git add -A && git write-tree`
 /// gives in a directory holding exactly these files and modes).
 pub fn tree_id(bundle: &Bundle) -> ObjectId {
-    let mut root = Dir::default();
-    for file in bundle.files() {
-        let mut dir = &mut root;
-        let mut parts = file.path.split('/').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                dir.files.insert(
-                    part.to_owned(),
-                    (git_mode(file.mode), blob_id(&file.contents)),
-                );
+    Dir::of(bundle).id()
+}
+
+/// The tree id of every folder of `bundle` at any depth (`a`, `a/hooks`, …; not the root), so
+/// a publish can reference a folder GitHub already holds instead of sending its files.
+pub fn folder_ids(bundle: &Bundle) -> BTreeMap<String, ObjectId> {
+    fn walk(dir: &Dir, prefix: &str, out: &mut BTreeMap<String, ObjectId>) -> ObjectId {
+        let mut subtrees = Vec::new();
+        for (name, sub) in &dir.dirs {
+            let path = if prefix.is_empty() {
+                name.clone()
             } else {
-                dir = dir.dirs.entry(part.to_owned()).or_default();
-            }
+                format!("{prefix}/{name}")
+            };
+            let id = walk(sub, &path, out);
+            out.insert(path, id);
+            subtrees.push((name.as_str(), id));
         }
+        dir.id_with(&subtrees)
     }
-    root.id()
+    let mut out = BTreeMap::new();
+    walk(&Dir::of(bundle), "", &mut out);
+    out
 }
 
 #[derive(Default)]
@@ -116,16 +123,45 @@ struct Dir {
 }
 
 impl Dir {
+    fn of(bundle: &Bundle) -> Self {
+        let mut root = Dir::default();
+        for file in bundle.files() {
+            let mut dir = &mut root;
+            let mut parts = file.path.split('/').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    dir.files.insert(
+                        part.to_owned(),
+                        (git_mode(file.mode), blob_id(&file.contents)),
+                    );
+                } else {
+                    dir = dir.dirs.entry(part.to_owned()).or_default();
+                }
+            }
+        }
+        root
+    }
+
     fn id(&self) -> ObjectId {
+        let subtrees: Vec<(&str, ObjectId)> = self
+            .dirs
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.id()))
+            .collect();
+        self.id_with(&subtrees)
+    }
+
+    /// The id, given the ids of the subfolders (computed once by [`folder_ids`]).
+    fn id_with(&self, subtrees: &[(&str, ObjectId)]) -> ObjectId {
         // Git sorts entries by name, comparing a tree's name as if it ended in '/'.
         let mut entries: Vec<(Vec<u8>, &str, &str, ObjectId)> = Vec::new();
         for (name, (mode, id)) in &self.files {
             entries.push((name.as_bytes().to_vec(), name, mode, *id));
         }
-        for (name, dir) in &self.dirs {
+        for (name, id) in subtrees {
             let mut key = name.as_bytes().to_vec();
             key.push(b'/');
-            entries.push((key, name, "40000", dir.id()));
+            entries.push((key, name, "40000", *id));
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut body = Vec::new();
@@ -159,6 +195,29 @@ mod tests {
             blob_id(b"hello\n").to_string(),
             "ce013625030ba8dba906f756967f9e9ca394464a"
         );
+    }
+
+    #[test]
+    fn folder_ids_are_the_trees_of_the_folders() {
+        let mut b = Bundle::new();
+        b.insert("README.md", "hi\n", FileMode::Regular).unwrap();
+        b.insert("a/x.json", "{}", FileMode::Regular).unwrap();
+        b.insert("a/hooks/run.sh", "#!/bin/sh\n", FileMode::Executable)
+            .unwrap();
+        b.insert("a-b/y", "y", FileMode::Regular).unwrap();
+        let ids = folder_ids(&b);
+        let names: Vec<&str> = ids.keys().map(String::as_str).collect();
+        assert_eq!(names, ["a", "a-b", "a/hooks"]);
+        let mut a = Bundle::new();
+        a.insert("x.json", "{}", FileMode::Regular).unwrap();
+        a.insert("hooks/run.sh", "#!/bin/sh\n", FileMode::Executable)
+            .unwrap();
+        assert_eq!(ids["a"], tree_id(&a));
+        let mut hooks = Bundle::new();
+        hooks
+            .insert("run.sh", "#!/bin/sh\n", FileMode::Executable)
+            .unwrap();
+        assert_eq!(ids["a/hooks"], tree_id(&hooks));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! move the branch with `force: false` — so the branch is always at the old commit or at a
 //! complete new one, and a concurrent push is never overwritten.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -10,10 +11,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::api::{Api, EventSink, Method, Reply, Resend};
-use super::git_object::{blob_id, git_mode, tree_id, ObjectId};
+use super::git_object::{blob_id, folder_ids, git_mode, tree_id, ObjectId};
 use super::plan::{self, PublishPlan};
 use super::{GithubConnection, GithubError, PublishEvent, RetryPolicy, Step};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, BundleFile};
 use crate::domain::MarketplaceRepo;
 use crate::error::Problem;
 use crate::field::Field;
@@ -22,9 +23,12 @@ use crate::field::Field;
 pub const MAX_INLINE_BYTES: usize = 64 * 1024;
 /// How many times a publish is rebuilt when someone else moves the branch meanwhile.
 pub const MAX_PUBLISH_ATTEMPTS: u32 = 3;
-/// Inline content per tree request stays well under the ~2 MB where GitHub starts failing; files
-/// past this budget are uploaded as blobs instead.
-const MAX_INLINE_TOTAL: usize = 768 * 1024;
+/// A tree request's body stays well under the ~2 MB where GitHub starts failing: a bundle past
+/// this budget references what the branch already holds by id, and what is still too much is
+/// split over several tree requests ([`Publisher::publish`]).
+pub const MAX_TREE_REQUEST_BYTES: usize = 768 * 1024;
+/// What one entry of an uploaded blob (by its sha) adds to a tree request, at most.
+const TREE_REF_COST: usize = 400;
 /// How many times an empty repository is seeded (the second only when the first answer was
 /// lost and the repository is still empty).
 const MAX_SEEDS: u32 = 2;
@@ -312,6 +316,8 @@ impl Publisher {
         let mut seeded = false;
         // A commit we asked the branch to move to, whose answer was lost.
         let mut pending: Option<ObjectId> = None;
+        // The tree of the branch head last read (folders it holds need not be sent again).
+        let mut head_tree: Option<ObjectId> = None;
         let mut attempt = 0u32;
         loop {
             let head = self.read_head(repo, &branch).await?;
@@ -350,6 +356,7 @@ impl Publisher {
                 }
                 Head::At(sha) => {
                     let tree = self.read_commit_tree(repo, sha).await?;
+                    head_tree = Some(tree);
                     if tree == local_tree {
                         let mut out = outcome(sha, seeded, attempt.max(1));
                         if !out.changed {
@@ -379,7 +386,8 @@ impl Publisher {
                 self.api.emit(PublishEvent::Conflict { attempt });
             }
             if !tree_created {
-                self.create_tree(repo, bundle, local_tree).await?;
+                self.create_tree(repo, bundle, local_tree, head_tree)
+                    .await?;
                 tree_created = true;
             }
             let commit = self
@@ -626,55 +634,115 @@ impl Publisher {
         }
     }
 
-    /// One tree holding the whole bundle: small UTF-8 files inline, the rest uploaded as blobs.
+    /// The root tree of the whole bundle, in as few requests as the per-request budget allows.
+    /// When everything fits, one request carries every file. Otherwise the branch's files are
+    /// listed once (`head_tree`) and whatever GitHub already holds is referenced by id — whole
+    /// folders when unchanged, single files otherwise — so only changed files travel; when even
+    /// that does not fit, the tree is built in several requests, each one adding to the tree
+    /// the previous one made (`base_tree` is only ever a tree of this publish, never the
+    /// branch's: what is not in the bundle disappears). Small UTF-8 files go inline, large or
+    /// binary ones are uploaded as blobs.
     async fn create_tree(
         &self,
         repo: &MarketplaceRepo,
         bundle: &Bundle,
         expected: ObjectId,
+        head_tree: Option<ObjectId>,
     ) -> Result<(), GithubError> {
-        let mut entries = Vec::with_capacity(bundle.len());
-        let mut inline_total = 0usize;
-        for file in bundle.files() {
-            let text = std::str::from_utf8(&file.contents).ok();
-            let inline = text.filter(|t| {
-                t.len() <= MAX_INLINE_BYTES && inline_total + t.len() <= MAX_INLINE_TOTAL
-            });
-            let mut entry =
-                json!({ "path": file.path, "mode": git_mode(file.mode), "type": "blob" });
-            match inline {
-                Some(text) => {
-                    inline_total += text.len();
-                    entry["content"] = Value::String(text.to_owned());
-                }
-                None => {
-                    let sha = self.upload_blob(repo, &file.contents).await?;
-                    entry["sha"] = Value::String(sha.to_string());
-                }
+        let mut parts = tree_parts(bundle, &Held::default());
+        if parts.iter().map(TreePart::cost).sum::<usize>() > MAX_TREE_REQUEST_BYTES {
+            if let Some(tree) = head_tree {
+                let held = self.read_held(repo, tree).await?;
+                parts = tree_parts(bundle, &held);
             }
-            entries.push(entry);
         }
-        let step = Step::CreateTree;
-        let reply = self
-            .send(
-                step,
-                Method::Post,
-                &Self::repo_path(repo, "/git/trees"),
-                &json!({ "tree": entries }),
-                Resend::Safe,
-            )
-            .await?;
-        if reply.status != 201 {
-            return Err(refused(step, &reply));
+        let mut requests: Vec<Vec<&TreePart<'_>>> = vec![Vec::new()];
+        let mut used = 0usize;
+        for part in &parts {
+            let c = part.cost();
+            if used + c > MAX_TREE_REQUEST_BYTES && used > 0 {
+                requests.push(Vec::new());
+                used = 0;
+            }
+            used += c;
+            requests.last_mut().expect("one request").push(part);
         }
-        let made = parse_sha(step, reply.str("/sha"))?;
+        let mut base: Option<ObjectId> = None;
+        for request in &requests {
+            let mut entries = Vec::with_capacity(request.len());
+            for part in request {
+                entries.push(match part {
+                    TreePart::Inline(entry) | TreePart::Ref(entry) => (*entry).clone(),
+                    TreePart::Upload(file) => {
+                        let sha = self.upload_blob(repo, &file.contents).await?;
+                        json!({ "path": file.path, "mode": git_mode(file.mode), "type": "blob", "sha": sha.to_string() })
+                    }
+                });
+            }
+            let mut body = json!({ "tree": entries });
+            if let Some(base) = base {
+                body["base_tree"] = Value::String(base.to_string());
+            }
+            let step = Step::CreateTree;
+            let reply = self
+                .send(
+                    step,
+                    Method::Post,
+                    &Self::repo_path(repo, "/git/trees"),
+                    &body,
+                    Resend::Safe,
+                )
+                .await?;
+            if reply.status != 201 {
+                return Err(refused(step, &reply));
+            }
+            base = Some(parse_sha(step, reply.str("/sha"))?);
+        }
+        let made = base.expect("at least one request");
         if made != expected {
             return Err(unexpected(
-                step,
+                Step::CreateTree,
                 &format!("GitHub made tree {made}, but these files make {expected}"),
             ));
         }
         Ok(())
+    }
+
+    /// Every blob and folder of a tree on the branch, by path (one recursive read). A listing
+    /// GitHub cuts short is not used: everything is then sent.
+    async fn read_held(&self, repo: &MarketplaceRepo, tree: ObjectId) -> Result<Held, GithubError> {
+        let step = Step::ReadTree;
+        let reply = self
+            .get(
+                step,
+                &Self::repo_path(repo, &format!("/git/trees/{tree}?recursive=1")),
+            )
+            .await?;
+        if reply.status != 200 {
+            return Err(refused(step, &reply));
+        }
+        let mut held = Held::default();
+        if reply.body["truncated"].as_bool() == Some(true) {
+            return Ok(held);
+        }
+        for entry in reply.body["tree"].as_array().into_iter().flatten() {
+            let (Some(path), Ok(sha)) = (
+                entry["path"].as_str(),
+                parse_sha(step, entry["sha"].as_str()),
+            ) else {
+                continue;
+            };
+            match entry["type"].as_str() {
+                Some("tree") => {
+                    held.trees.insert(path.to_owned(), sha);
+                }
+                Some("blob") => {
+                    held.blobs.insert(sha);
+                }
+                _ => {}
+            }
+        }
+        Ok(held)
     }
 
     async fn upload_blob(
@@ -796,6 +864,90 @@ impl Publisher {
             _ => Err(refused(step, &reply)),
         }
     }
+}
+
+/// What the branch already holds: folders by path, blobs by id.
+#[derive(Debug, Default)]
+struct Held {
+    trees: HashMap<String, ObjectId>,
+    blobs: HashSet<ObjectId>,
+}
+
+/// One entry of a tree request.
+#[derive(Debug)]
+enum TreePart<'a> {
+    /// A small UTF-8 file, its content inline.
+    Inline(Value),
+    /// A folder or file GitHub already holds, by id.
+    Ref(Value),
+    /// A large or binary file, uploaded as a blob first.
+    Upload(&'a BundleFile),
+}
+
+impl TreePart<'_> {
+    /// What the entry adds to a request's body.
+    fn cost(&self) -> usize {
+        match self {
+            TreePart::Inline(v) | TreePart::Ref(v) => {
+                serde_json::to_string(v).map_or(MAX_TREE_REQUEST_BYTES, |s| s.len() + 1)
+            }
+            TreePart::Upload(_) => TREE_REF_COST,
+        }
+    }
+}
+
+/// The entries of a tree request for `bundle`: folders and files `held` by the branch by id
+/// (the shallowest unchanged folder covers everything below it), the rest as content.
+fn tree_parts<'a>(bundle: &'a Bundle, held: &Held) -> Vec<TreePart<'a>> {
+    let folders = if held.trees.is_empty() {
+        Default::default()
+    } else {
+        folder_ids(bundle)
+    };
+    let mut parts = Vec::new();
+    let mut covered: Option<String> = None;
+    for file in bundle.files() {
+        if covered
+            .as_ref()
+            .is_some_and(|c| file.path.starts_with(c.as_str()))
+        {
+            continue;
+        }
+        let same = file
+            .path
+            .match_indices('/')
+            .map(|(i, _)| &file.path[..i])
+            .find(|folder| {
+                held.trees
+                    .get(*folder)
+                    .is_some_and(|id| folders.get(*folder) == Some(id))
+            });
+        if let Some(folder) = same {
+            parts.push(TreePart::Ref(json!({
+                "path": folder,
+                "mode": "040000",
+                "type": "tree",
+                "sha": held.trees[folder].to_string(),
+            })));
+            covered = Some(format!("{folder}/"));
+            continue;
+        }
+        let id = blob_id(&file.contents);
+        let mut entry = json!({ "path": file.path, "mode": git_mode(file.mode), "type": "blob" });
+        if held.blobs.contains(&id) {
+            entry["sha"] = Value::String(id.to_string());
+            parts.push(TreePart::Ref(entry));
+            continue;
+        }
+        match std::str::from_utf8(&file.contents) {
+            Ok(text) if text.len() <= MAX_INLINE_BYTES => {
+                entry["content"] = Value::String(text.to_owned());
+                parts.push(TreePart::Inline(entry));
+            }
+            _ => parts.push(TreePart::Upload(file)),
+        }
+    }
+    parts
 }
 
 /// `owner/name` of a `/repos/owner/name/…` path.

@@ -3,5 +3,6 @@
 
 mod device_flow;
 mod git_objects;
+mod large;
 mod publish;
 mod support;
