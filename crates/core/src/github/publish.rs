@@ -80,7 +80,7 @@ fn check_branch(b: &str) -> Result<(), Problem> {
         Ok(())
     } else {
         Err(Problem::new(
-            Field::Repository,
+            Field::Branch,
             format!("{b:?} is not a branch name gram-admin publishes to: use letters, digits, '-', '_', '.' and '/' (e.g. main or marketplace/v1)."),
         ))
     }
@@ -999,7 +999,8 @@ mod tests {
         for bad in [
             "", "-x", "a..b", "a/", "x.lock", "a b", "a?b", "/a", "a//b", "a/.b", "%2e",
         ] {
-            assert!(check_branch(bad).is_err(), "{bad}");
+            // Shown next to the branch input, not the repository's.
+            assert_eq!(check_branch(bad).unwrap_err().field, Field::Branch, "{bad}");
         }
     }
 }
