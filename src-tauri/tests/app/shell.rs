@@ -35,7 +35,20 @@ fn the_app_serves_the_built_ui_under_a_content_security_policy() {
     let conf = read_json(&crate_dir().join("tauri.conf.json"));
     assert_eq!(conf["build"]["frontendDist"], "../ui/dist");
     let csp = conf["app"]["security"]["csp"].as_str().expect("a CSP");
-    assert!(csp.contains("default-src 'self'"), "{csp}");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    assert!(
+        !csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp}"
+    );
 }
 
 /// Every kind of UI source a framework may bring: a module importing Tauri hides in any of them.
