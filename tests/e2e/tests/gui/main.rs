@@ -208,7 +208,9 @@ async fn click_text(client: &Client, text: &str) {
 /// Closes every toast (they sit over the lower right corner of the window).
 async fn dismiss_toasts(client: &Client) {
     for button in client
-        .find_all(Locator::Css("[data-testid='toast'] button[aria-label='Dismiss']"))
+        .find_all(Locator::Css(
+            "[data-testid='toast'] button[aria-label='Dismiss']",
+        ))
         .await
         .unwrap_or_default()
     {
@@ -488,4 +490,43 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
 
     client.close().await.expect("close");
     drop(machine);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_window_keeps_the_session_gram_sets() {
+    let Some(app) = prerequisites() else { return };
+    let (_gram, api) = GramApi::acme();
+    let machine = Machine::new();
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+
+    go(&client, "connections").await;
+    fill(&client, "gram_server", api.url()).await;
+    let main = client.window().await.expect("main window");
+    click_text(&client, "Sign in to Gram").await;
+
+    // Gram's page (here: the stand-in's identity provider) opens in a window of its own.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let sign_in = loop {
+        let windows = client.windows().await.expect("windows");
+        if let Some(other) = windows.into_iter().find(|w| *w != main) {
+            break other;
+        }
+        assert!(Instant::now() < deadline, "no sign-in window opened");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    client.switch_to_window(sign_in).await.expect("switch");
+    let link = wait_for(&client, "a").await;
+    link.click()
+        .await
+        .expect("continue at the identity provider");
+    client.switch_to_window(main).await.expect("back");
+    wait_for_text(&client, "[data-testid='gram-email']", ACME_EMAIL).await;
+    assert!(!client
+        .source()
+        .await
+        .expect("source")
+        .contains(ACME_SESSION));
+
+    client.close().await.expect("close");
 }
