@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
+use gram_admin_core::app_flows::marketplace_key;
 use gram_admin_core::domain::MarketplaceRepo;
 use gram_admin_core::github::auth::{
     current_token, forget_token, parse_token, save_token, DeviceFlow, TokenSource, CLIENT_ID_ENV,
@@ -16,7 +17,7 @@ use gram_admin_core::github::{
     DEFAULT_API_URL,
 };
 use gram_admin_core::secrets::Keychain;
-use gram_admin_core::{render, MarketplaceSpec};
+use gram_admin_core::{render, HooksKey, MarketplaceSpec};
 use serde::Serialize;
 
 use super::{gram, org_config, print_json, read_key, read_plugins, OrgArgs};
@@ -88,6 +89,10 @@ pub struct PublishArgs {
     /// Marketplace name (default: <org slug>-gram).
     #[arg(long, value_name = "NAME")]
     marketplace_name: Option<String>,
+    /// Mint a new hooks key for this publish; the key the previous publish used is revoked once
+    /// the new commit has landed (signed in to Gram; not with --key-file or --placeholder-key).
+    #[arg(long)]
+    rotate_key: bool,
 }
 
 /// The keychain, under the service tests set (the same variable `gram-admin login` reads).
@@ -230,8 +235,14 @@ pub fn publish(mut args: PublishArgs) -> Result<()> {
         create: args.create,
         ..PublishTarget::new(repo.clone()).with_branch(args.branch.clone())?
     };
-    let account = gram::complete_org(&mut args.org, args.plugins.is_none())?;
-    gram::note_placeholder(&args.org.key);
+    // Without --key-file or --placeholder-key, the marketplace carries its own hooks key: minted
+    // in the signed-in Gram organization on the first publish, kept in the keychain, and reused
+    // (so an unchanged marketplace publishes nothing) until --rotate-key replaces it.
+    let own_key = args.org.key.key_file.is_none() && !args.org.key.placeholder_key;
+    if args.rotate_key && !own_key {
+        bail!("--rotate-key mints a new key in your Gram organization: leave out --key-file and --placeholder-key.");
+    }
+    let account = gram::complete_org(&mut args.org, args.plugins.is_none() || own_key)?;
     let mut spec = match (&args.plugins, &account) {
         (Some(path), _) => read_plugins(path)?,
         (None, Some(account)) => {
@@ -241,19 +252,68 @@ pub fn publish(mut args: PublishArgs) -> Result<()> {
     };
     spec.repository = Some(repo.to_string());
     let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
-    let key = read_key(&args.org.key)?;
-    let bundle = render::marketplace_for(&org, &key, &spec)?;
+    let render = |key: &HooksKey| render::marketplace_for(&org, key, &spec);
     let publisher = publisher(&args.github_api, false)?;
     let rt = runtime();
+    let store = keychain();
+    let account = match (own_key, account) {
+        (true, Some(account)) => Some(account),
+        (true, None) => bail!("Sign in to Gram first (gram-admin login --server URL): publishing mints the marketplace's hooks key there."),
+        (false, _) => None,
+    };
+
     if args.dry_run {
-        let plan = rt.block_on(publisher.plan(&target, &bundle))?;
+        let key = match &account {
+            None => read_key(&args.org.key)?,
+            Some(_) => match marketplace_key::saved(&store)? {
+                Some(key) if !args.rotate_key => key,
+                _ => {
+                    eprintln!("note: the plan shows the placeholder key where the hooks key goes: publishing mints a new key.");
+                    HooksKey::placeholder()
+                }
+            },
+        };
+        let plan = rt.block_on(publisher.plan(&target, &render(&key)?))?;
         return if args.json {
             print_json(&plan)
         } else {
             print_plan(&plan)
         };
     }
-    let out = rt.block_on(publisher.publish(&target, &bundle))?;
+
+    let (out, key) = match &account {
+        None => {
+            let key = read_key(&args.org.key)?;
+            (
+                rt.block_on(publisher.publish(&target, &render(&key)?))?,
+                key,
+            )
+        }
+        Some(account) if args.rotate_key => {
+            let rotation = rt.block_on(marketplace_key::rotate_and_publish(
+                account, &store, &publisher, &target, render,
+            ))?;
+            if let Some(old) = &rotation.revoked {
+                eprintln!(
+                    "Revoked the previous hooks key {} ({}…); the marketplace now carries {}….",
+                    old.name, old.key_prefix, rotation.new_prefix
+                );
+            }
+            if let Some(left) = &rotation.left_live {
+                eprintln!("warning: {left}");
+            }
+            let key = marketplace_key::saved(&store)?.unwrap_or_else(HooksKey::placeholder);
+            (rotation.outcome, key)
+        }
+        Some(account) => {
+            let out = rt.block_on(marketplace_key::publish(
+                account, &store, &publisher, &target, render,
+            ))?;
+            let key = marketplace_key::saved(&store)?.unwrap_or_else(HooksKey::placeholder);
+            (out, key)
+        }
+    };
+    let files = render(&key)?.len();
     if args.json {
         return print_json(&out);
     }
@@ -261,21 +321,14 @@ pub fn publish(mut args: PublishArgs) -> Result<()> {
     if out.changed {
         writeln!(
             stdout,
-            "Published {} files to {} ({}) in commit {}.\n{}",
-            bundle.len(),
-            out.repo,
-            out.branch,
-            out.commit,
-            out.url
+            "Published {files} files to {} ({}) in commit {}.\n{}",
+            out.repo, out.branch, out.commit, out.url
         )?;
     } else {
         writeln!(
             stdout,
-            "Nothing changed: {} ({}) already holds these {} files (commit {}); nothing was written.",
-            out.repo,
-            out.branch,
-            bundle.len(),
-            out.commit
+            "Nothing changed: {} ({}) already holds these {files} files (commit {}); nothing was written.",
+            out.repo, out.branch, out.commit
         )?;
     }
     Ok(())

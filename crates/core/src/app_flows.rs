@@ -105,7 +105,7 @@ mod tests {
 pub mod marketplace_key {
     use crate::bundle::Bundle;
     use crate::github::{GithubError, PublishOutcome, PublishTarget, Publisher};
-    use crate::gram::{GramError, SignedIn};
+    use crate::gram::{ApiKey, GramError, SignedIn};
     use crate::key::HooksKey;
     use crate::platform::Platform;
     use crate::secrets::{SecretName, SecretStore, SecretStoreError};
@@ -162,5 +162,112 @@ pub mod marketplace_key {
                 .await;
         }
         published
+    }
+
+    /// What a rotation did besides publishing.
+    #[derive(Debug)]
+    pub struct Rotation {
+        pub outcome: PublishOutcome,
+        /// The new key as Gram shows it (`gram_<env>_` + 5 hex).
+        pub new_prefix: String,
+        /// The previous publish's key, revoked once the new commit had landed.
+        pub revoked: Option<ApiKey>,
+        /// A sentence when the previous key could not be revoked (it is still live).
+        pub left_live: Option<String>,
+    }
+
+    /// `publish --rotate-key`: mints a new hooks key, publishes with it, and revokes the key
+    /// the previous publish used only after the new commit has landed. When the publish fails,
+    /// the new key is revoked and the previous one stays saved and live: teammates' plugins
+    /// never hold a revoked key.
+    pub async fn rotate_and_publish(
+        account: &SignedIn,
+        store: &dyn SecretStore,
+        publisher: &Publisher,
+        target: &PublishTarget,
+        render: impl Fn(&HooksKey) -> Result<Bundle, crate::Error>,
+    ) -> Result<Rotation, PublishError> {
+        let previous = saved(store)?;
+        let minted = account.mint_hooks_key(Platform::Claude).await?;
+        let published = async {
+            store.set(
+                SecretName::MarketplaceKey,
+                &Sensitive::new(minted.key.expose().to_owned()),
+            )?;
+            let bundle = render(&minted.key)?;
+            Ok::<_, PublishError>(publisher.publish(target, &bundle).await?)
+        }
+        .await;
+        let outcome = match published {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let _ = match &previous {
+                    Some(old) => store.set(
+                        SecretName::MarketplaceKey,
+                        &Sensitive::new(old.expose().to_owned()),
+                    ),
+                    None => store.delete(SecretName::MarketplaceKey),
+                };
+                let _ = account
+                    .client()
+                    .revoke_key(account.session(), &minted.record.id)
+                    .await;
+                return Err(e);
+            }
+        };
+        let (revoked, left_live) = match &previous {
+            None => (None, None),
+            Some(old) => revoke_previous(account, old, &minted.record.id).await,
+        };
+        Ok(Rotation {
+            outcome,
+            new_prefix: minted.key.prefix(),
+            revoked,
+            left_live,
+        })
+    }
+
+    /// Revokes the gram-admin key whose prefix is `old`'s — when exactly one matches.
+    async fn revoke_previous(
+        account: &SignedIn,
+        old: &HooksKey,
+        new_id: &str,
+    ) -> (Option<ApiKey>, Option<String>) {
+        let prefix = old.prefix();
+        let keys = match account.app_keys().await {
+            Ok(keys) => keys,
+            Err(e) => {
+                return (
+                    None,
+                    Some(format!(
+                        "The new key is published, but the previous key ({prefix}…) could not be looked up to revoke it ({e}); revoke it with `gram-admin keys list` and `gram-admin keys revoke ID`."
+                    )),
+                )
+            }
+        };
+        let matching: Vec<&ApiKey> = keys
+            .iter()
+            .filter(|k| k.key_prefix == prefix && k.id != new_id)
+            .collect();
+        match matching.as_slice() {
+            [] => (None, None),
+            [one] => match account.revoke_app_key(&one.id).await {
+                Ok(key) => (Some(key), None),
+                Err(e) => (
+                    None,
+                    Some(format!(
+                        "The new key is published, but revoking the previous key {} ({prefix}…) failed ({e}); revoke it with `gram-admin keys revoke {}`.",
+                        one.name, one.id
+                    )),
+                ),
+            },
+            several => (
+                None,
+                Some(format!(
+                    "Several of gram-admin's keys start with {prefix}: revoke the previous one yourself with `gram-admin keys revoke ID` (one of {}).",
+                    several.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            ),
+        }
     }
 }

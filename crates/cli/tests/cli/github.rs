@@ -214,3 +214,126 @@ fn github_status_names_the_account_and_the_token_source() {
     );
     assert_eq!(gh.violations(), Vec::<String>::new());
 }
+
+/// Runs the binary signed in to the Gram stand-in through GRAM_SERVER/GRAM_SESSION, with its
+/// own keychain service (the marketplace key lives there between runs).
+fn run_signed_in(args: &[&str], gram: &str, service: &str, token: &str) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(env!("CARGO_BIN_EXE_gram-admin"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(
+            ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]
+                .iter()
+                .filter_map(|k| std::env::var_os(k).map(|v| (*k, v))),
+        )
+        .env("GRAM_ADMIN_KEYCHAIN_SERVICE", service)
+        .env("GRAM_SERVER", gram)
+        .env("GRAM_SESSION", gram_admin_testkit::gram_api::ACME_SESSION)
+        .env("GITHUB_TOKEN", token)
+        .output()
+        .expect("run gram-admin");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("utf-8"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8"),
+    }
+}
+
+#[test]
+fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
+    let (gram, api) = gram_admin_testkit::gram_api::GramApi::acme();
+    let gh = GithubStandIn::start();
+    gh.git().commit_files(
+        "main",
+        &[("README.md", b"# old\n", false)],
+        "Initial commit",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins.json");
+    std::fs::write(&plugins, r#"{"plugins": []}"#).unwrap();
+    let service = format!("gram-admin-test-rotate-{}", std::process::id());
+    let (api_url, gram_url, token) = (gh.api_url(), gram.url(), gh.token());
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "publish",
+            "--repo",
+            "acme/agent-plugins",
+            "--github-api",
+            &api_url,
+            "--plugins",
+            plugins.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    };
+    let go = |extra: &[&'static str]| {
+        let args = args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_signed_in(&args, &gram_url, &service, &token)
+    };
+
+    let first = go(&[]);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert!(first.stdout.starts_with("Published "), "{}", first.stdout);
+    let keys = api.keys();
+    assert_eq!(
+        keys.len(),
+        1,
+        "one key minted for the marketplace: {keys:?}"
+    );
+    let first_key = keys[0].clone();
+
+    let again = go(&[]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(
+        again.stdout.starts_with("Nothing changed"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        api.keys().len(),
+        1,
+        "the saved key is reused, nothing minted"
+    );
+
+    let rotated = go(&["--rotate-key"]);
+    assert_eq!(rotated.code, Some(0), "{}", rotated.stderr);
+    assert!(
+        rotated.stdout.starts_with("Published "),
+        "{}",
+        rotated.stdout
+    );
+    assert!(
+        rotated.stderr.contains("Revoked the previous hooks key")
+            && rotated.stderr.contains(&first_key.key_prefix),
+        "{}",
+        rotated.stderr
+    );
+    let keys = api.keys();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().any(|k| k.id == first_key.id && !k.is_live()));
+    assert_eq!(keys.iter().filter(|k| k.is_live()).count(), 1);
+    let curlrc = gh.git().git(&[
+        "show",
+        "main:acme-corp-observability/hooks/gram-hook.curlrc",
+    ]);
+    assert!(
+        !curlrc.contains(&first_key.key_prefix),
+        "the old key left the repository"
+    );
+
+    let mixed = go(&["--rotate-key", "--placeholder-key"]);
+    assert_eq!(mixed.code, Some(1));
+    assert!(
+        mixed.stderr.contains("--rotate-key mints a new key"),
+        "{}",
+        mixed.stderr
+    );
+    assert!(gram.violations().is_empty(), "{:?}", gram.violations());
+}

@@ -5,4 +5,5 @@ mod device_flow;
 mod git_objects;
 mod large;
 mod publish;
+mod rotate;
 mod support;

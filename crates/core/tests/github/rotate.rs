@@ -1,0 +1,138 @@
+//! `publish --rotate-key`: a new hooks key per publish, the previous one revoked only after the
+//! new commit has landed — checked on the Gram stand-in's key table and the real branch.
+
+use gram_admin_core::app_flows::marketplace_key;
+use gram_admin_core::gram::{GramClient, SignedIn};
+use gram_admin_core::render::marketplace_for;
+use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
+use gram_admin_core::{Bundle, HooksKey, MarketplaceSpec, Sensitive};
+use gram_admin_testkit::fixtures::acme_org;
+use gram_admin_testkit::gram_api::{GramApi, KeyRow, ACME_SESSION};
+use gram_admin_testkit::{Fault, GithubStandIn};
+use serde_json::json;
+
+use crate::support::*;
+
+fn render(key: &HooksKey) -> Result<Bundle, gram_admin_core::Error> {
+    let spec = MarketplaceSpec {
+        plugins: vec![plugin(0, "Tools.")],
+        repository: Some("acme/agent-plugins".into()),
+    };
+    marketplace_for(&acme_org(GRAM), key, &spec)
+}
+
+fn signed_in(url: &str) -> SignedIn {
+    let client = GramClient::new(url).expect("client");
+    block_on(SignedIn::verify(
+        client,
+        Sensitive::new(ACME_SESSION.to_owned()),
+    ))
+    .expect("signed in")
+}
+
+fn saved(store: &MemoryStore) -> String {
+    store
+        .get(SecretName::MarketplaceKey)
+        .expect("read")
+        .expect("a saved key")
+        .expose()
+        .clone()
+}
+
+fn row_of<'a>(keys: &'a [KeyRow], key: &str) -> &'a KeyRow {
+    let prefix = HooksKey::parse(key).expect("key").prefix();
+    keys.iter()
+        .find(|k| k.key_prefix == prefix)
+        .unwrap_or_else(|| panic!("no key {prefix} in {keys:?}"))
+}
+
+/// The first publish mints and saves key A.
+fn first_publish(gh: &GithubStandIn, account: &SignedIn, store: &MemoryStore) -> String {
+    let (publisher, _) = publisher(gh);
+    block_on(marketplace_key::publish(
+        account,
+        store,
+        &publisher,
+        &target(gh),
+        render,
+    ))
+    .expect("first publish");
+    saved(store)
+}
+
+#[test]
+fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
+    let (gram, api) = GramApi::acme();
+    let account = signed_in(&gram.url());
+    let store = MemoryStore::new();
+    let gh = GithubStandIn::start();
+    seed_with(&gh, &marketplace_with(0));
+    let a = first_publish(&gh, &account, &store);
+
+    let (publisher, _) = publisher(&gh);
+    let rotation = block_on(marketplace_key::rotate_and_publish(
+        &account,
+        &store,
+        &publisher,
+        &target(&gh),
+        render,
+    ))
+    .expect("rotation");
+
+    let b = saved(&store);
+    assert_ne!(a, b, "a new key was minted and saved");
+    assert!(rotation.outcome.changed);
+    assert_eq!(rotation.left_live, None);
+    let keys = api.keys();
+    assert!(!row_of(&keys, &a).is_live(), "the previous key is revoked");
+    assert!(row_of(&keys, &b).is_live(), "the new key is live");
+    assert_eq!(rotation.revoked.expect("revoked").id, row_of(&keys, &a).id);
+    assert_eq!(keys.iter().filter(|k| k.is_live()).count(), 1);
+    let published = render(&HooksKey::parse(&b).unwrap()).unwrap();
+    assert_branch_holds(&gh, "main", &published);
+    assert_eq!(gh.violations(), Vec::<String>::new());
+    assert!(gram.violations().is_empty(), "{:?}", gram.violations());
+}
+
+#[test]
+fn a_rotation_whose_publish_fails_keeps_the_previous_key_saved_and_live() {
+    let (gram, api) = GramApi::acme();
+    let account = signed_in(&gram.url());
+    let store = MemoryStore::new();
+    let gh = GithubStandIn::start();
+    seed_with(&gh, &marketplace_with(0));
+    let a = first_publish(&gh, &account, &store);
+    let head = gh.head("main").expect("head");
+
+    gh.fault(
+        "git/create-commit",
+        Fault::Status(502, json!({ "message": "Server Error" })),
+    );
+    let (publisher, _) = publisher(&gh);
+    let err = block_on(marketplace_key::rotate_and_publish(
+        &account,
+        &store,
+        &publisher,
+        &target(&gh),
+        render,
+    ))
+    .expect_err("the commit failed");
+    assert!(!err.to_string().is_empty());
+
+    assert_eq!(saved(&store), a, "the previous key is still the saved one");
+    assert_eq!(
+        gh.head("main").expect("head"),
+        head,
+        "the branch is untouched"
+    );
+    let keys = api.keys();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(row_of(&keys, &a).is_live(), "the published key stays live");
+    assert_eq!(
+        keys.iter().filter(|k| k.is_live()).count(),
+        1,
+        "the key minted for the failed publish is revoked: {keys:?}"
+    );
+    assert_eq!(gh.violations(), Vec::<String>::new());
+    assert!(gram.violations().is_empty(), "{:?}", gram.violations());
+}
