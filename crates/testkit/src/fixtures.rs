@@ -25,7 +25,9 @@ pub fn acme_config(server: &str) -> OrgConfig {
 }
 
 pub fn acme_org(server: &str) -> Org {
-    acme_config(server).validate().expect("the Acme fixture is valid")
+    acme_config(server)
+        .validate()
+        .expect("the Acme fixture is valid")
 }
 
 /// Acme's feature plugins as the golden files show them: a private Gram server, a public one
@@ -33,7 +35,10 @@ pub fn acme_org(server: &str) -> Org {
 pub fn acme_marketplace() -> MarketplaceSpec {
     MarketplaceSpec {
         plugins: vec![
-            payments("https://app.getgram.ai", "Stripe and ledger tools | with a pipe"),
+            payments(
+                "https://app.getgram.ai",
+                "Stripe and ledger tools | with a pipe",
+            ),
             FeaturePlugin {
                 name: "Docs search".into(),
                 slug: "docs".into(),

@@ -702,7 +702,9 @@ struct IdentityProvider {
 
 impl std::fmt::Debug for IdentityProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdentityProvider").field("url", &self.url).finish()
+        f.debug_struct("IdentityProvider")
+            .field("url", &self.url)
+            .finish()
     }
 }
 

@@ -20,10 +20,10 @@ mod contract;
 pub mod fixtures;
 mod github;
 mod gram;
-pub mod hooks;
 pub mod gram_api;
+pub mod hooks;
 
-pub use github::{Access, Fault, GitRepo, GithubRequest, GithubSetup, GithubStandIn, OAuthStandIn};
 pub use contract::{contracts_dir, Contract, Operation};
-pub use hooks::GramHooks;
+pub use github::{Access, Fault, GitRepo, GithubRequest, GithubSetup, GithubStandIn, OAuthStandIn};
 pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer, HOOK_OPERATIONS};
+pub use hooks::GramHooks;
