@@ -14,6 +14,7 @@
 
 pub mod app_flows;
 pub mod bundle;
+pub mod check_hook;
 pub mod domain;
 pub mod error;
 pub mod export;

@@ -1,5 +1,6 @@
 //! Integration tests of gram-admin-core: one binary, one module per area.
 
+mod check_hook;
 mod delivery;
 mod golden;
 mod gram;
