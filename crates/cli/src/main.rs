@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use gram_admin_core::preview::{preview, PreviewFile};
-use gram_admin_core::{export, render, Bundle, HooksKey, MarketplaceSpec, OrgConfig, Platform};
+use gram_admin_core::{
+    check_hook, export, render, Bundle, HooksKey, MarketplaceSpec, OrgConfig, Platform,
+};
 use serde::Serialize;
 
 /// Render, preview and export Gram's observability plugin for Claude Code, Cursor and Codex,
@@ -50,6 +52,9 @@ enum Command {
     Github(publish::GithubCommand),
     /// Publish the marketplace to a GitHub repository in one commit (nothing when nothing changed).
     Publish(publish::PublishArgs),
+    /// Send one labelled test event to Gram exactly as a teammate's hook would; show the status,
+    /// the latency, Gram's answer and what it means. Exit 0 when Gram accepted it, 1 otherwise.
+    CheckHook(CheckHookArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +116,21 @@ struct PreviewArgs {
     #[command(flatten)]
     org: OrgArgs,
     /// Print the files as JSON (path, mode, size, text) instead of a tree.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckHookArgs {
+    /// The agent whose hook to check.
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Platform,
+    #[command(flatten)]
+    org: OrgArgs,
+    /// How long to wait for Gram, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = check_hook::DEFAULT_TIMEOUT.as_secs_f64())]
+    timeout: f64,
+    /// Print the result as JSON (status, latency_ms, answer, verdict, explanation, …).
     #[arg(long)]
     json: bool,
 }
@@ -206,6 +226,53 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plugins(command) => gram::plugins(command),
         Command::Github(command) => publish::github(command),
         Command::Publish(args) => publish::publish(args),
+        Command::CheckHook(args) => check_hook_command(args),
+    }
+}
+
+fn check_hook_command(mut args: CheckHookArgs) -> Result<()> {
+    gram::complete_org(&mut args.org, false)?;
+    if args.org.key.key_file.is_none() && !args.org.key.placeholder_key {
+        eprintln!(
+            "note: no --key-file given: checking with the placeholder key ({}), which Gram refuses; give --key-file to check a real key.",
+            HooksKey::placeholder().masked()
+        );
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 600.0) {
+        anyhow::bail!("--timeout must be a number of seconds above 0 and at most 600.");
+    }
+    let key = read_key(&args.org.key)?;
+    let result = check_hook::check_hook_for(
+        &org_config(&args.org, None),
+        &key,
+        args.platform,
+        std::time::Duration::from_secs_f64(args.timeout),
+    )?;
+    if args.json {
+        print_json(&result)?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "Sent a {} test event ({}) to {}",
+            result.platform.display_name(),
+            result.event,
+            result.endpoint
+        )?;
+        match result.status {
+            Some(status) => writeln!(stdout, "status:  {status}")?,
+            None => writeln!(stdout, "status:  no answer")?,
+        }
+        writeln!(stdout, "latency: {} ms", result.latency_ms)?;
+        writeln!(stdout, "answer:  {}", result.answer)?;
+        if result.accepted() {
+            writeln!(stdout, "{}", result.explanation)?;
+        }
+    }
+    if result.accepted() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(result.explanation))
     }
 }
 

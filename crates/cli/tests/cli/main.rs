@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use gram_admin_testkit::fixtures::test_key_text;
 
+mod check_hook;
 mod github;
 mod gram;
 
