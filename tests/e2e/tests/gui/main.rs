@@ -1,9 +1,11 @@
 //! The real app in real WebKit (WebKitWebDriver through tauri-driver), against the Gram and
 //! GitHub stand-ins: preview, reveal and re-mask the key, export (the real GTK dialog, and the
 //! debug-only save-path injection), sign in, download with a minted key, revoke it, publish
-//! with a plan, republish with nothing to publish. Every screen is saved as a screenshot in
-//! target/e2e/. Needs a display and a keychain (scripts/test.sh provides Xvfb, D-Bus and a
-//! throwaway keyring), `tauri-driver` (scripts/setup.sh --test) and the debug app binary.
+//! with a plan, republish with nothing to publish; and the error paths: Gram ending the session
+//! mid-way (the app asks to sign in again), a GitHub token that cannot push (the fix explained).
+//! Every screen is saved as a screenshot in target/e2e/. Needs a display and a keychain
+//! (scripts/test.sh provides Xvfb, D-Bus and a throwaway keyring), `tauri-driver`
+//! (scripts/setup.sh --test) and the debug app binary.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use gram_admin_testkit::gram_api::{GramApi, ACME_EMAIL, ACME_SESSION};
-use gram_admin_testkit::GithubStandIn;
+use gram_admin_testkit::{Access, GithubStandIn};
 use serde_json::json;
 
 struct Driver {
@@ -291,6 +293,35 @@ fn theme_suffix() -> &'static str {
     }
 }
 
+/// Signs in to Gram with a pasted session (Connections); the page never keeps it.
+async fn sign_in_with_session(client: &Client, api: &GramApi) {
+    go(client, "connections").await;
+    click_text(client, "Paste a session instead").await;
+    fill(client, "gram_server", api.url()).await;
+    fill(client, "gram_session", ACME_SESSION).await;
+    click_text(client, "Sign in with this session").await;
+    wait_for_text(client, "[data-testid='gram-email']", ACME_EMAIL).await;
+    assert!(!client
+        .source()
+        .await
+        .expect("source")
+        .contains(ACME_SESSION));
+}
+
+/// Connects GitHub with the stand-in's token (Connections); the page never keeps it.
+async fn connect_github_token(client: &Client, github: &GithubStandIn) {
+    go(client, "connections").await;
+    click_text(client, "Use a token instead").await;
+    fill(client, "github_token", &github.token()).await;
+    click_text(client, "Use this token").await;
+    wait_for_text(client, "[data-testid='github-login']", "acme").await;
+    assert!(!client
+        .source()
+        .await
+        .expect("source")
+        .contains(&github.token()));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog() {
     let Some(app) = prerequisites() else { return };
@@ -413,29 +444,8 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     let client = connect(&driver, &app).await;
     let theme = theme_suffix();
 
-    // Sign in to Gram with a pasted session; the page never keeps it.
-    go(&client, "connections").await;
-    click_text(&client, "Paste a session instead").await;
-    fill(&client, "gram_server", api.url()).await;
-    fill(&client, "gram_session", ACME_SESSION).await;
-    click_text(&client, "Sign in with this session").await;
-    wait_for_text(&client, "[data-testid='gram-email']", ACME_EMAIL).await;
-    assert!(!client
-        .source()
-        .await
-        .expect("source")
-        .contains(ACME_SESSION));
-
-    // Connect GitHub with a token.
-    click_text(&client, "Use a token instead").await;
-    fill(&client, "github_token", &github.token()).await;
-    click_text(&client, "Use this token").await;
-    wait_for_text(&client, "[data-testid='github-login']", "acme").await;
-    assert!(!client
-        .source()
-        .await
-        .expect("source")
-        .contains(&github.token()));
+    sign_in_with_session(&client, &api).await;
+    connect_github_token(&client, &github).await;
     screenshot(&client, &format!("connections-{theme}")).await;
 
     // Download: a hooks key is minted into the ZIP; the toast names its prefix.
@@ -527,6 +537,140 @@ async fn the_sign_in_window_keeps_the_session_gram_sets() {
         .await
         .expect("source")
         .contains(ACME_SESSION));
+
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_nothing() {
+    let Some(app) = prerequisites() else { return };
+    let (_gram, api) = GramApi::acme();
+    let out = tempfile::tempdir().expect("tmp");
+    let zip = out.path().join("acme-claude.zip");
+    let machine = Machine::new().with("GRAM_ADMIN_TEST_SAVE_PATH", zip.display().to_string());
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    sign_in_with_session(&client, &api).await;
+    go(&client, "plugin").await;
+    wait_for_text(&client, "[data-testid='org-name']", "Acme Corp").await;
+    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+
+    // Mid-session, Gram stops accepting the session (expired, signed out elsewhere): every
+    // call with it answers 401. Download then asks to sign in again, and mints nothing.
+    api.end_session(ACME_SESSION);
+    click(&client, "[data-testid='download']").await;
+    wait_for_text(&client, "[data-testid='toast']", "The plugin was not saved").await;
+    let url = api.url();
+    assert_eq!(
+        wait_for(&client, "[data-testid='toast'] .toast-detail")
+            .await
+            .text()
+            .await
+            .expect("text"),
+        format!(
+            "Gram at {url} says you are not signed in — sign in again (gram-admin login --server {url})."
+        )
+    );
+    assert_eq!(
+        client
+            .find(Locator::Css("[data-testid='toast'] button.link"))
+            .await
+            .expect("the toast's action")
+            .text()
+            .await
+            .expect("text"),
+        "Sign in to Gram"
+    );
+    assert!(api.keys().is_empty(), "no key minted: {:?}", api.keys());
+    assert!(!zip.exists(), "nothing written");
+    screenshot(&client, &format!("gram-session-ended-{theme}")).await;
+
+    // The toast's action leads to Connections, signed out, with the server kept.
+    click(&client, "[data-testid='toast'] button.link").await;
+    wait_for(&client, "main[data-screen='connections']").await;
+    wait_for_text(&client, "[data-testid='gram-state']", "Not signed in").await;
+    assert_eq!(
+        attr(&client, "input[name='gram_server']", "value")
+            .await
+            .as_deref()
+            .map(|s| s.trim_end_matches('/')),
+        Some(api.url().trim_end_matches('/'))
+    );
+    assert!(client
+        .find_all(Locator::Css("[data-testid='toast']"))
+        .await
+        .expect("toasts")
+        .is_empty());
+
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_github_token_is_explained_and_the_branch_does_not_move() {
+    let Some(app) = prerequisites() else { return };
+    let (_gram, api) = GramApi::acme();
+    let github = GithubStandIn::start();
+    let before = github.git().commit_files(
+        "main",
+        &[("README.md", b"# Acme's plugins\n", false)],
+        "Someone's README",
+    );
+    github.set_access(Access::ReadOnly);
+    let machine = Machine::new().with("GRAM_ADMIN_GITHUB_API", github.api_url());
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    sign_in_with_session(&client, &api).await;
+    connect_github_token(&client, &github).await;
+    go(&client, "marketplace").await;
+    wait_for_text(&client, "[data-testid='org-plugins']", "Payments").await;
+    fill(&client, "repository", "acme/agent-plugins").await;
+    wait_for(&client, "button[data-path='README.md']").await;
+    dismiss_toasts(&client).await;
+
+    // The token can read but not push: the plan says which permission to grant, and Publish
+    // stays off.
+    click(&client, "[data-testid='review-publish']").await;
+    let banner = wait_for_text(
+        &client,
+        "[data-testid='publish-plan'] .banner.error",
+        "cannot push",
+    )
+    .await;
+    assert_eq!(
+        banner,
+        "Your token can read acme/agent-plugins but cannot push to it: grant it Contents: Read and write."
+    );
+    assert!(attr(&client, "[data-testid='confirm-publish']", "disabled")
+        .await
+        .is_some());
+    screenshot(&client, &format!("publish-read-only-{theme}")).await;
+
+    // Write access taken away between the review and Publish: the core's sentence names the
+    // fix, nothing is written, and the key minted for the publish is revoked again.
+    click_text(&client, "Back to the repository").await;
+    github.set_access(Access::Admin);
+    click(&client, "[data-testid='review-publish']").await;
+    wait_for_text(&client, "[data-testid='publish-plan']", "added").await;
+    github.set_access(Access::ReadOnly);
+    click(&client, "[data-testid='confirm-publish']").await;
+    let error = wait_for_text(&client, "[data-testid='publish-error']", "cannot push").await;
+    assert_eq!(
+        error,
+        "Your token can read acme/agent-plugins but cannot push to it. Grant it write access: a \
+         fine-grained token needs the permission Contents: Read and write on acme/agent-plugins; \
+         a classic token needs the `repo` scope (or `public_repo` for a public repository); and \
+         your account needs write access to the repository."
+    );
+    screenshot(&client, &format!("publish-no-push-{theme}")).await;
+
+    assert_eq!(github.head("main"), Some(before), "the branch did not move");
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert!(api.live_keys().is_empty(), "{:?}", api.live_keys());
+    assert!(github.take_violations().is_empty());
 
     client.close().await.expect("close");
 }
