@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use gram_admin_core::app_flows::{managed_settings as settings_snippet, reveal};
+use gram_admin_core::check_hook::{check_hook_for, CheckHookResult, DEFAULT_TIMEOUT};
 use gram_admin_core::gram::{
     export_with_minted_key, ApiKey, ExportError, SignedIn, ZipDestination,
 };
@@ -17,6 +18,27 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{ExportStep, ExportedZip, GramAccount, GramStatus, EXPORT_STEP_EVENT};
+
+/// Sends one labelled test event through the rendered plugin's curl config, as a teammate's
+/// hook would, with the key the admin pasted (used once, never kept or returned) or, without
+/// one, the placeholder, which Gram refuses with 401. Runs off the UI thread.
+#[tauri::command]
+pub async fn check_hook(
+    config: OrgConfig,
+    platform: Platform,
+    key: Option<String>,
+) -> Result<CheckHookResult, AppError> {
+    let key = match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(text) => HooksKey::parse(text)?,
+        None => HooksKey::placeholder(),
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        check_hook_for(&config, &key, platform, DEFAULT_TIMEOUT)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::from)
+}
 
 /// The agents gram-admin renders for, in the order the UI offers them.
 #[tauri::command]

@@ -32,6 +32,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::org_plugins,
         commands::preview_marketplace,
         commands::managed_settings,
+        commands::check_hook,
         github::github_status,
         github::github_sign_in_token,
         github::github_device_start,

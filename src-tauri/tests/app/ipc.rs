@@ -226,3 +226,64 @@ fn signed_out_the_marketplace_holds_the_observability_plugins_alone() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn check_hook_sends_the_pasted_key_and_returns_status_latency_and_verdict() {
+    use gram_admin_testkit::fixtures::{acme_config, test_key_text};
+    use gram_admin_testkit::{Answer, GramStandIn};
+
+    let gram = GramStandIn::start();
+    let config = acme_config(&gram.url());
+    let ok = invoke(
+        "check_hook",
+        json!({ "config": config, "platform": "claude", "key": test_key_text() }),
+    )
+    .expect("check");
+    assert_eq!(ok["verdict"], "ok", "{ok}");
+    assert_eq!(ok["status"], 200);
+    assert!(ok["latency_ms"].is_u64());
+    assert_eq!(ok["answer"], "{}");
+    assert!(
+        !ok.to_string().contains(&test_key_text()),
+        "the key reached the UI"
+    );
+    let requests = gram.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].header("Gram-Key"),
+        Some(test_key_text().as_str())
+    );
+
+    // Without a key: the placeholder, which Gram refuses, and the explanation says so.
+    gram.answer_with(|r| {
+        if r.header("Gram-Key") == Some(test_key_text().as_str()) {
+            Answer::ok()
+        } else {
+            Answer::error(401, "unauthorized", "unknown api key")
+        }
+    });
+    let refused = invoke(
+        "check_hook",
+        json!({ "config": config, "platform": "cursor" }),
+    )
+    .expect("check");
+    assert_eq!(refused["verdict"], "unauthorized", "{refused}");
+    assert_eq!(refused["status"], 401);
+    assert!(
+        refused["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("placeholder")),
+        "{refused}"
+    );
+    assert_eq!(gram.violations(), Vec::<String>::new());
+
+    // A pasted key that is not one is a problem with the key field, and nothing is sent.
+    let err = invoke(
+        "check_hook",
+        json!({ "config": config, "platform": "codex", "key": "not a key" }),
+    )
+    .expect_err("invalid key");
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["problems"][0]["field"], "key", "{err}");
+    assert_eq!(gram.requests().len(), 2);
+}
