@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
+import type { CheckHookResult } from "./bindings/CheckHookResult";
+import type { CheckVerdict } from "./bindings/CheckVerdict";
 import type { DeviceCode } from "./bindings/DeviceCode";
 import type { ExportedZip } from "./bindings/ExportedZip";
 import type { ExportStep } from "./bindings/ExportStep";
@@ -22,6 +24,8 @@ import type { PublishPreview } from "./bindings/PublishPreview";
 export type {
   ApiKey,
   AppError,
+  CheckHookResult,
+  CheckVerdict,
   DeviceCode,
   GithubStatus,
   PublishEvent,
@@ -165,4 +169,14 @@ export function publishMarketplace(config: OrgConfig, repository: string): Promi
 
 export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<UnlistenFn> {
   return listen<PublishEvent>("publish-event", (event) => handler(event.payload));
+}
+
+/**
+ * Sends one labelled test event to Gram through the plugin's own curl config, as a teammate's
+ * hook would. `key`: a hooks key the admin pasted, used for this one request and never kept;
+ * without it the placeholder is sent, which Gram refuses (401). Resolves with the outcome
+ * whatever Gram answered; rejects only on bad input.
+ */
+export function checkHook(config: OrgConfig, platform: Platform, key: string | null): Promise<CheckHookResult> {
+  return invoke<CheckHookResult>("check_hook", { config, platform, key });
 }
