@@ -294,8 +294,11 @@ const NO_CURL: i32 = -1;
 
 /// POSTs `body` with curl as the hook script does: `-q --config <file> --data-binary @-`.
 fn post(config: &str, body: &[u8], headers: &[String], timeout: Duration) -> Result<Outcome> {
-    let dir = tempfile::Builder::new()
-        .prefix("gram-admin-check-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("gram-admin-check-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder
         .tempdir()
         .map_err(|e| Error::io("create a private temporary directory in", "/tmp", e))?;
     let path = dir.path().join("gram-hook.curlrc");

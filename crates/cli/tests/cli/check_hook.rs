@@ -112,3 +112,94 @@ fn gram_down_exits_1_with_what_to_do_and_no_key_anywhere() {
     );
     assert!(!run.stdout.contains(&test_key_text()) && !run.stderr.contains(&test_key_text()));
 }
+
+/// The real curl, found on the test's PATH.
+fn real_curl() -> std::path::PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("curl"))
+        .find(|p| p.is_file())
+        .expect("curl on PATH")
+}
+
+#[test]
+fn the_key_reaches_curl_only_through_a_private_config_that_is_deleted_after() {
+    let gram = GramStandIn::start();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = key_file(tmp.path());
+    // A curl that records its arguments and the config it was given, then runs the real one.
+    let bin = tmp.path().join("bin");
+    let log = tmp.path().join("log");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&log).expect("log");
+    let script = format!(
+        "#!/bin/sh\n\
+         printf '%s\\n' \"$@\" > '{log}/argv'\n\
+         prev=\n\
+         for a in \"$@\"; do\n\
+           if [ \"$prev\" = --config ]; then\n\
+             stat -c %a \"$a\" > '{log}/mode'; stat -c %a \"${{a%/*}}\" > '{log}/dir-mode'\n\
+             cp \"$a\" '{log}/config'; printf '%s' \"$a\" > '{log}/path'\n\
+           fi\n\
+           prev=$a\n\
+         done\n\
+         exec '{curl}' \"$@\"\n",
+        log = log.display(),
+        curl = real_curl().display()
+    );
+    let fake = bin.join("curl");
+    std::fs::write(&fake, script).expect("fake curl");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gram-admin"))
+        .args([
+            "check-hook",
+            "--platform",
+            "codex",
+            "--org",
+            "Acme Corp",
+            "--project",
+            "default",
+            "--server",
+            &gram.url(),
+            "--key-file",
+            key.to_str().expect("utf-8"),
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |name: &str| std::fs::read_to_string(log.join(name)).expect(name);
+    let argv = read("argv");
+    assert!(argv.starts_with("-q\n--config\n"), "{argv}");
+    assert!(
+        !argv.contains(&test_key_text()),
+        "the key is on curl's command line: {argv}"
+    );
+    assert!(argv.contains("Idempotency-Key: "), "{argv}");
+    assert_eq!(read("mode").trim(), "600");
+    assert_eq!(read("dir-mode").trim(), "700");
+    assert!(
+        read("config").contains(&format!("Gram-Key: {}", test_key_text())),
+        "the key travels in the config file"
+    );
+    let path = std::path::PathBuf::from(read("path"));
+    assert!(!path.exists(), "the config outlived the check");
+    assert!(!path.parent().expect("dir").exists(), "its directory too");
+    assert_eq!(gram.requests().len(), 1);
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
