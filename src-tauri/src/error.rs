@@ -83,7 +83,15 @@ impl From<Problem> for AppError {
 
 impl From<GramError> for AppError {
     fn from(err: GramError) -> Self {
-        let message = err.to_string();
+        // The core's sentences for a lost session name the CLI's command; in the app the fix
+        // is the sign-in the toast offers.
+        let message = match &err {
+            GramError::NotSignedIn { server } => format!(
+                "Gram at {server} says you are not signed in any more: sign in again to continue."
+            ),
+            GramError::NoSession => "You are not signed in to Gram: sign in first.".to_owned(),
+            other => other.to_string(),
+        };
         let code = match &err {
             GramError::NotSignedIn { .. } | GramError::NoSession => ErrorCode::NotSignedIn,
             GramError::NotAllowed { .. } => ErrorCode::Forbidden,

@@ -197,7 +197,7 @@ fn placeholder_key_renders_without_a_key_file() {
 }
 
 #[test]
-fn marketplace_render_writes_all_three_marketplaces() {
+fn marketplace_render_writes_every_agents_marketplace() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = key_file(tmp.path());
     let plugins = tmp.path().join("plugins.json");
@@ -220,7 +220,9 @@ fn marketplace_render_writes_all_three_marketplaces() {
     args.extend(["--out", out.to_str().expect("utf-8")]);
     let run = gram_admin(&args);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.starts_with("Wrote 22 files ("), "{}", run.stdout);
+    // 3 observability plugins × 4 files, 1 feature plugin × 3 agents × 2 files, its OpenCode
+    // loader and data file, 3 marketplace files and the README.
+    assert!(run.stdout.starts_with("Wrote 24 files ("), "{}", run.stdout);
     for path in [
         ".claude-plugin/marketplace.json",
         ".cursor-plugin/marketplace.json",
@@ -230,6 +232,8 @@ fn marketplace_render_writes_all_three_marketplaces() {
         "payments/.mcp.json",
         "payments-cursor/mcp.json",
         "payments-codex/.mcp.json",
+        "opencode/plugin/payments-opencode.js",
+        "opencode/plugin/payments-opencode.json",
     ] {
         assert!(out.join(path).is_file(), "{path}");
     }

@@ -569,9 +569,7 @@ async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_no
             .text()
             .await
             .expect("text"),
-        format!(
-            "Gram at {url} says you are not signed in — sign in again (gram-admin login --server {url})."
-        )
+        format!("Gram at {url} says you are not signed in any more: sign in again to continue.")
     );
     assert_eq!(
         client
