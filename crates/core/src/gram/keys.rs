@@ -14,17 +14,22 @@ use crate::render::Platform;
 /// The scope every minted key has: it can only send hook events.
 pub const HOOKS_SCOPE: &str = "hooks";
 
-/// `gram-admin-hooks-<platform>-<UTC yyyymmdd-hhmmss>`, e.g. `gram-admin-hooks-claude-20261125-134501`.
+/// `gram-admin-hooks-<platform>-<UTC yyyymmdd-hhmmss-mmm>`, e.g.
+/// `gram-admin-hooks-claude-20261125-134501-042`. The milliseconds keep two keys minted within
+/// one second (an export then a publish, a rotation right after a first publish) apart: Gram
+/// refuses a second key of the same name, and a lost answer is recovered by the name.
 pub fn hooks_key_name(platform: Platform, at: SystemTime) -> String {
-    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
     format!(
-        "{HOOKS_KEY_NAME_PREFIX}{}-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        "{HOOKS_KEY_NAME_PREFIX}{}-{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:03}",
         platform.id(),
         rem / 3600,
         rem % 3600 / 60,
-        rem % 60
+        rem % 60,
+        since.subsec_millis()
     )
 }
 
@@ -229,11 +234,11 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_secs(1_795_095_901); // 2026-11-19 13:45:01 UTC (date -u -d @1795095901)
         assert_eq!(
             hooks_key_name(Platform::Claude, at),
-            "gram-admin-hooks-claude-20261119-134501"
+            "gram-admin-hooks-claude-20261119-134501-000"
         );
         assert_eq!(
             hooks_key_name(Platform::Codex, UNIX_EPOCH),
-            "gram-admin-hooks-codex-19700101-000000"
+            "gram-admin-hooks-codex-19700101-000000-000"
         );
         // A leap day and the last second of a year.
         assert_eq!(
@@ -241,14 +246,14 @@ mod tests {
                 Platform::Cursor,
                 UNIX_EPOCH + Duration::from_secs(951_782_400)
             ),
-            "gram-admin-hooks-cursor-20000229-000000"
+            "gram-admin-hooks-cursor-20000229-000000-000"
         );
         assert_eq!(
             hooks_key_name(
                 Platform::Cursor,
-                UNIX_EPOCH + Duration::from_secs(1_798_761_599)
+                UNIX_EPOCH + Duration::from_millis(1_798_761_599_999)
             ),
-            "gram-admin-hooks-cursor-20261231-235959"
+            "gram-admin-hooks-cursor-20261231-235959-999"
         );
         assert!(!hooks_key_name(Platform::Claude, at).starts_with("plugins-"));
     }
