@@ -105,7 +105,7 @@ mod tests {
 pub mod marketplace_key {
     use crate::bundle::Bundle;
     use crate::github::{GithubError, PublishOutcome, PublishTarget, Publisher};
-    use crate::gram::{ApiKey, GramError, SignedIn};
+    use crate::gram::{ApiKey, GramError, MintedKey, SignedIn};
     use crate::key::HooksKey;
     use crate::platform::Platform;
     use crate::secrets::{SecretName, SecretStore, SecretStoreError};
@@ -144,7 +144,21 @@ pub mod marketplace_key {
             return Ok(publisher.publish(target, &render(&key)?).await?);
         }
         let minted = account.mint_hooks_key(Platform::Claude).await?;
-        // Kept first: a key that could not be kept is never published.
+        publish_with_new_key(account, store, publisher, target, &render, &minted, None).await
+    }
+
+    /// Saves `minted` as the marketplace key, renders and publishes with it. On failure the
+    /// saved key goes back to `previous` (or none) and `minted` is revoked: a key that could
+    /// not be kept is never published, and a key nobody publishes never stays live.
+    async fn publish_with_new_key(
+        account: &SignedIn,
+        store: &dyn SecretStore,
+        publisher: &Publisher,
+        target: &PublishTarget,
+        render: &impl Fn(&HooksKey) -> Result<Bundle, crate::Error>,
+        minted: &MintedKey,
+        previous: Option<&HooksKey>,
+    ) -> Result<PublishOutcome, PublishError> {
         let published = async {
             store.set(
                 SecretName::MarketplaceKey,
@@ -155,7 +169,13 @@ pub mod marketplace_key {
         }
         .await;
         if published.is_err() {
-            let _ = store.delete(SecretName::MarketplaceKey);
+            let _ = match previous {
+                Some(old) => store.set(
+                    SecretName::MarketplaceKey,
+                    &Sensitive::new(old.expose().to_owned()),
+                ),
+                None => store.delete(SecretName::MarketplaceKey),
+            };
             let _ = account
                 .client()
                 .revoke_key(account.session(), &minted.record.id)
@@ -189,32 +209,16 @@ pub mod marketplace_key {
     ) -> Result<Rotation, PublishError> {
         let previous = saved(store)?;
         let minted = account.mint_hooks_key(Platform::Claude).await?;
-        let published = async {
-            store.set(
-                SecretName::MarketplaceKey,
-                &Sensitive::new(minted.key.expose().to_owned()),
-            )?;
-            let bundle = render(&minted.key)?;
-            Ok::<_, PublishError>(publisher.publish(target, &bundle).await?)
-        }
-        .await;
-        let outcome = match published {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                let _ = match &previous {
-                    Some(old) => store.set(
-                        SecretName::MarketplaceKey,
-                        &Sensitive::new(old.expose().to_owned()),
-                    ),
-                    None => store.delete(SecretName::MarketplaceKey),
-                };
-                let _ = account
-                    .client()
-                    .revoke_key(account.session(), &minted.record.id)
-                    .await;
-                return Err(e);
-            }
-        };
+        let outcome = publish_with_new_key(
+            account,
+            store,
+            publisher,
+            target,
+            &render,
+            &minted,
+            previous.as_ref(),
+        )
+        .await?;
         let (revoked, left_live) = match &previous {
             None => (None, None),
             Some(old) => revoke_previous(account, old, &minted.record.id).await,
