@@ -429,7 +429,9 @@ fn gram_down_hung_or_failing_never_breaks_the_session() {
 }
 
 /// Points the plugin's curl config at `server`: from the hook's side, Gram coming back at the
-/// address the plugin was exported with.
+/// address the plugin was exported with. Written aside and renamed: a hook starting meanwhile
+/// reads the old config or the new one, never a half-written one (a teammate's config never
+/// changes under a running session; only this test changes it).
 fn point_plugin_at(plugin_dir: &Path, server: &str) {
     let path = plugin_dir.join("hooks/gram-hook.curlrc");
     let config = std::fs::read_to_string(&path).expect("curlrc");
@@ -443,7 +445,9 @@ fn point_plugin_at(plugin_dir: &Path, server: &str) {
             }
         })
         .collect();
-    std::fs::write(&path, config).expect("curlrc");
+    let aside = plugin_dir.join("hooks/gram-hook.curlrc.new");
+    std::fs::write(&aside, config).expect("curlrc");
+    std::fs::rename(&aside, &path).expect("curlrc");
 }
 
 #[test]
