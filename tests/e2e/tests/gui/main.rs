@@ -53,6 +53,14 @@ fn app_binary() -> PathBuf {
 }
 
 /// `None` (with a warning) when there is no display outside CI; in CI a missing part fails.
+/// One app on the display at a time: the GTK dialog is driven with xdotool, which types into
+/// whichever window has the focus, and two WebKit windows on one 2-core machine starve each
+/// other's WebDriver calls.
+async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ONE_APP.lock().await
+}
+
 fn prerequisites() -> Option<PathBuf> {
     let in_ci = std::env::var_os("CI").is_some();
     if std::env::var_os("DISPLAY").is_none() {
@@ -324,6 +332,7 @@ async fn connect_github_token(client: &Client, github: &GithubStandIn) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog() {
+    let _one = one_app_at_a_time().await;
     let Some(app) = prerequisites() else { return };
     let machine = Machine::new();
     let driver = machine.start_driver();
@@ -432,6 +441,7 @@ async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes() {
+    let _one = one_app_at_a_time().await;
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let github = GithubStandIn::start();
@@ -504,6 +514,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sign_in_window_keeps_the_session_gram_sets() {
+    let _one = one_app_at_a_time().await;
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let machine = Machine::new();
@@ -543,6 +554,7 @@ async fn the_sign_in_window_keeps_the_session_gram_sets() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_nothing() {
+    let _one = one_app_at_a_time().await;
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let out = tempfile::tempdir().expect("tmp");
@@ -607,6 +619,7 @@ async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_no
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_github_token_is_explained_and_the_branch_does_not_move() {
+    let _one = one_app_at_a_time().await;
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let github = GithubStandIn::start();
