@@ -48,7 +48,6 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 
 /// Builds and runs the app.
 pub fn run() {
-    lighter_webkit();
     with_commands(tauri::Builder::default())
         .manage(AppState::from_env())
         .manage(github::GithubState::from_env())
@@ -69,14 +68,4 @@ pub fn run() {
             eprintln!("gram-admin could not start: {e}");
             std::process::exit(1);
         });
-}
-
-/// WebKitGTK's accelerated compositing costs ~90 MB (PSS 305 → 216 MB for the app and its
-/// WebKit processes after every screen, `scripts/bench-app.sh`) and buys nothing for a page of
-/// forms and text. Set before WebKit starts, and only when the user has not chosen.
-fn lighter_webkit() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
 }
