@@ -60,46 +60,8 @@ fn install() -> Installed {
     {
         return installed;
     }
-    std::fs::create_dir_all(&dir).expect("create the agent cache");
-    // A package.json of our own keeps npm from walking up into the repository.
-    let manifest = dir.join("package.json");
-    if !manifest.exists() {
-        std::fs::write(
-            &manifest,
-            "{\"name\": \"gram-admin-agent-cache\", \"private\": true}\n",
-        )
-        .expect("write package.json");
-    }
     let started = Instant::now();
-    eprintln!(
-        "installing {}@{} and {}@{} from npm into {} …",
-        CLAUDE_CODE.0,
-        CLAUDE_CODE.1,
-        CODEX.0,
-        CODEX.1,
-        dir.display()
-    );
-    let status = Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-        ])
-        .arg(&dir)
-        .arg(format!("{}@{}", CLAUDE_CODE.0, CLAUDE_CODE.1))
-        .arg(format!("{}@{}", CODEX.0, CODEX.1))
-        .stdin(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| {
-            panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
-        });
-    assert!(
-        status.success(),
-        "npm could not install the real agents ({status}). The conformance suite needs the npm registry; \
-         to run the other tests without it set {SKIP_ENV}=1 (never in CI)."
-    );
+    npm_install(&dir, "agent", &[CLAUDE_CODE, CODEX]);
     for (bin, (package, version)) in [(&installed.claude, CLAUDE_CODE), (&installed.codex, CODEX)] {
         assert!(
             version_matches(bin, version),
@@ -135,43 +97,7 @@ fn install_opencode() -> PathBuf {
     if version_matches(&bin, OPENCODE.1) {
         return bin;
     }
-    std::fs::create_dir_all(&dir).expect("create the agent cache");
-    let manifest = dir.join("package.json");
-    if !manifest.exists() {
-        std::fs::write(
-            &manifest,
-            "{\"name\": \"gram-admin-opencode-cache\", \"private\": true}\n",
-        )
-        .expect("write package.json");
-    }
-    eprintln!(
-        "installing {}@{} from npm into {} …",
-        OPENCODE.0,
-        OPENCODE.1,
-        dir.display()
-    );
-    let status = Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-        ])
-        .arg(&dir)
-        .arg(format!("{}@{}", OPENCODE.0, OPENCODE.1))
-        .stdin(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| {
-            panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
-        });
-    assert!(
-        status.success(),
-        "npm could not install {}@{} ({status}). The conformance suite needs the npm registry; \
-         to run the other tests without it set {SKIP_ENV}=1 (never in CI).",
-        OPENCODE.0,
-        OPENCODE.1
-    );
+    npm_install(&dir, "opencode", &[OPENCODE]);
     assert!(
         version_matches(&bin, OPENCODE.1),
         "{}@{} installed but `{} --version` does not print it",
@@ -213,13 +139,33 @@ fn install_typecheck() -> PathBuf {
     if TYPECHECK.iter().all(|(p, v)| installed(p, v)) {
         return modules;
     }
-    std::fs::create_dir_all(&dir).expect("create the typecheck cache");
-    std::fs::write(
-        dir.join("package.json"),
-        "{\"name\": \"gram-admin-typecheck-cache\", \"private\": true}\n",
-    )
-    .expect("write package.json");
-    eprintln!("installing {TYPECHECK:?} from npm into {} …", dir.display());
+    npm_install(&dir, "typecheck", &TYPECHECK);
+    assert!(
+        TYPECHECK.iter().all(|(p, v)| installed(p, v)),
+        "npm installed {TYPECHECK:?} but the versions on disk differ"
+    );
+    modules
+}
+
+/// `npm install --prefix dir package@version…` into a cache folder with a package.json of its own
+/// (which keeps npm from walking up into the repository). Panics with what to do when npm is
+/// missing or the registry cannot be reached.
+fn npm_install(dir: &Path, cache: &str, packages: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).expect("create the npm cache folder");
+    let manifest = dir.join("package.json");
+    if !manifest.exists() {
+        std::fs::write(
+            &manifest,
+            format!("{{\"name\": \"gram-admin-{cache}-cache\", \"private\": true}}\n"),
+        )
+        .expect("write package.json");
+    }
+    let specs: Vec<String> = packages.iter().map(|(p, v)| format!("{p}@{v}")).collect();
+    eprintln!(
+        "installing {} from npm into {} …",
+        specs.join(" and "),
+        dir.display()
+    );
     let status = Command::new("npm")
         .args([
             "install",
@@ -228,19 +174,19 @@ fn install_typecheck() -> PathBuf {
             "--loglevel=error",
             "--prefix",
         ])
-        .arg(&dir)
-        .args(TYPECHECK.iter().map(|(p, v)| format!("{p}@{v}")))
+        .arg(dir)
+        .args(&specs)
         .stdin(Stdio::null())
         .status()
         .unwrap_or_else(|e| {
             panic!("could not run npm ({e}): install Node.js and npm (scripts/setup.sh does)")
         });
     assert!(
-        status.success() && TYPECHECK.iter().all(|(p, v)| installed(p, v)),
-        "npm could not install {TYPECHECK:?} ({status}). The conformance suite needs the npm registry; \
-         to run the other tests without it set {SKIP_ENV}=1 (never in CI)."
+        status.success(),
+        "npm could not install {} ({status}). The conformance suite needs the npm registry; \
+         to run the other tests without it set {SKIP_ENV}=1 (never in CI).",
+        specs.join(" and ")
     );
-    modules
 }
 
 fn version_matches(bin: &Path, version: &str) -> bool {
