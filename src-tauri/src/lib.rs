@@ -43,11 +43,14 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         github::github_sign_out,
         github::plan_publish,
         github::publish_marketplace,
+        github::cancel_publish,
     ])
 }
 
 /// Builds and runs the app.
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    draw_without_dmabuf();
     with_commands(tauri::Builder::default())
         .manage(AppState::from_env())
         .manage(github::GithubState::from_env())
@@ -68,4 +71,16 @@ pub fn run() {
             eprintln!("gram-admin could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// WebKitGTK's DMA-BUF renderer composites on the GPU, which a page of forms does not need: it
+/// costs ~95 MB (PSS, measured with scripts/bench-app.sh) and ~200 ms to first paint, and it is
+/// the usual cause of blank windows on NVIDIA drivers. Without it WebKit paints in software.
+/// The user's own setting wins. Called before GTK starts and before any other thread exists.
+#[cfg(target_os = "linux")]
+fn draw_without_dmabuf() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, "1");
+    }
 }

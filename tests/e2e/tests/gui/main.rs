@@ -241,14 +241,32 @@ async fn go(client: &Client, screen: &str) {
     wait_for(client, &format!("main[data-screen='{screen}']")).await;
 }
 
-/// Saves what the window shows as target/e2e/<name>.png (WebKit paints after the DOM changes).
-async fn screenshot(client: &Client, name: &str) {
+/// Saves what the app's window shows as target/e2e/<name>.png, taken from the X server as the
+/// user sees it (after WebKit has painted the DOM's change). Not WebDriver's screenshot: it waits
+/// for a compositor frame, and the app paints without WebKit's GPU compositor, so it never comes.
+async fn screenshot(name: &str) {
     tokio::time::sleep(Duration::from_millis(600)).await;
-    if let Ok(png) = client.screenshot().await {
-        let dir = target_dir().join("e2e");
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
-    }
+    let found = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^gram-admin$"])
+        .output()
+        .expect("xdotool (scripts/setup.sh installs it)");
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !window.is_empty(),
+        "no gram-admin window to take {name} from"
+    );
+    let dir = target_dir().join("e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    let status = Command::new("import")
+        .args(["-window", &window])
+        .arg(dir.join(format!("{name}.png")))
+        .status()
+        .expect("import (ImageMagick; scripts/setup.sh installs it)");
+    assert!(status.success(), "import could not save {name}.png");
 }
 
 /// Waits for the GTK save dialog, sends `keys`, types `path` (if any) and presses Return.
@@ -282,6 +300,26 @@ fn dialog_keys(keys: &[&str], path: Option<&str>) {
         std::thread::sleep(Duration::from_millis(200));
         xdo(&["key", "Return"]);
     }
+}
+
+/// The hooks key a downloaded plugin carries: its curl config's `Gram-Key` header.
+fn key_in_zip(zip: &Path) -> String {
+    let file = std::fs::File::open(zip).unwrap_or_else(|e| panic!("{}: {e}", zip.display()));
+    let mut archive = zip::ZipArchive::new(file).expect("a ZIP");
+    let mut config = String::new();
+    std::io::Read::read_to_string(
+        &mut archive
+            .by_name("hooks/gram-hook.curlrc")
+            .expect("hooks/gram-hook.curlrc in the ZIP"),
+        &mut config,
+    )
+    .expect("utf-8");
+    config
+        .lines()
+        .find_map(|line| line.strip_prefix("header = \"Gram-Key: "))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no Gram-Key header in {config}"))
+        .to_owned()
 }
 
 fn mode(path: &Path) -> u32 {
@@ -366,7 +404,7 @@ async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog(
     let config = wait_for_text(&client, "[data-testid='file-text']", "Gram-Key").await;
     assert!(config.contains("gram_local_00000…"), "{config}");
     assert!(!client.source().await.expect("source").contains(&full));
-    screenshot(&client, &format!("plugin-{theme}")).await;
+    screenshot(&format!("plugin-{theme}")).await;
     click(&client, "[data-testid='reveal']").await;
     wait_for_text(&client, "[data-testid='file-text']", &full).await;
     assert_eq!(
@@ -430,7 +468,7 @@ async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog(
     // Every other screen has a designed signed-out state.
     for screen in ["connections", "marketplace", "keys", "check", "settings"] {
         go(&client, screen).await;
-        screenshot(&client, &format!("{screen}-signed-out-{theme}")).await;
+        screenshot(&format!("{screen}-signed-out-{theme}")).await;
     }
     go(&client, "connections").await;
     wait_for_text(&client, "[data-testid='gram-state']", "Not signed in").await;
@@ -456,7 +494,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
 
     sign_in_with_session(&client, &api).await;
     connect_github_token(&client, &github).await;
-    screenshot(&client, &format!("connections-{theme}")).await;
+    screenshot(&format!("connections-{theme}")).await;
 
     // Download: a hooks key is minted into the ZIP; the toast names its prefix.
     go(&client, "plugin").await;
@@ -472,7 +510,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     // Keys: the minted key is listed; revoke it (confirmed).
     go(&client, "keys").await;
     wait_for_text(&client, "[data-testid='keys-table']", &live[0].name).await;
-    screenshot(&client, &format!("keys-{theme}")).await;
+    screenshot(&format!("keys-{theme}")).await;
     click_text(&client, "Revoke…").await;
     click(&client, "[data-testid='confirm-revoke']").await;
     wait_for_text(&client, "main[data-screen='keys']", "No keys minted yet").await;
@@ -483,17 +521,17 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     wait_for_text(&client, "[data-testid='org-plugins']", "Payments").await;
     fill(&client, "repository", "acme/agent-plugins").await;
     wait_for(&client, "button[data-path='README.md']").await;
-    screenshot(&client, &format!("marketplace-{theme}")).await;
+    screenshot(&format!("marketplace-{theme}")).await;
     dismiss_toasts(&client).await;
     click(&client, "[data-testid='review-publish']").await;
     let plan = wait_for_text(&client, "[data-testid='publish-plan']", "added").await;
     assert!(plan.contains("README.md"), "{plan}");
-    screenshot(&client, &format!("publish-plan-{theme}")).await;
+    screenshot(&format!("publish-plan-{theme}")).await;
     dismiss_toasts(&client).await;
     click(&client, "[data-testid='confirm-publish']").await;
     wait_for_text(&client, "[data-testid='publish-flow']", "Published").await;
     assert!(github.head("main").is_some(), "a commit on main");
-    screenshot(&client, &format!("published-{theme}")).await;
+    screenshot(&format!("published-{theme}")).await;
     click_text(&client, "Back to the repository").await;
     click(&client, "[data-testid='review-publish']").await;
     wait_for_text(
@@ -506,7 +544,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     // Settings snippet for the repository.
     go(&client, "settings").await;
     wait_for_text(&client, "[data-testid='file-text']", "acme/agent-plugins").await;
-    screenshot(&client, &format!("settings-{theme}")).await;
+    screenshot(&format!("settings-{theme}")).await;
 
     client.close().await.expect("close");
     drop(machine);
@@ -595,7 +633,7 @@ async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_no
     );
     assert!(api.keys().is_empty(), "no key minted: {:?}", api.keys());
     assert!(!zip.exists(), "nothing written");
-    screenshot(&client, &format!("gram-session-ended-{theme}")).await;
+    screenshot(&format!("gram-session-ended-{theme}")).await;
 
     // The toast's action leads to Connections, signed out, with the server kept.
     click(&client, "[data-testid='toast'] button.link").await;
@@ -658,7 +696,7 @@ async fn a_read_only_github_token_is_explained_and_the_branch_does_not_move() {
     assert!(attr(&client, "[data-testid='confirm-publish']", "disabled")
         .await
         .is_some());
-    screenshot(&client, &format!("publish-read-only-{theme}")).await;
+    screenshot(&format!("publish-read-only-{theme}")).await;
 
     // Write access taken away between the review and Publish: the core's sentence names the
     // fix, nothing is written, and the key minted for the publish is revoked again.
@@ -676,12 +714,95 @@ async fn a_read_only_github_token_is_explained_and_the_branch_does_not_move() {
          a classic token needs the `repo` scope (or `public_repo` for a public repository); and \
          your account needs write access to the repository."
     );
-    screenshot(&client, &format!("publish-no-push-{theme}")).await;
+    screenshot(&format!("publish-no-push-{theme}")).await;
 
     assert_eq!(github.head("main"), Some(before), "the branch did not move");
     assert!(github.writes().is_empty(), "{:?}", github.writes());
     assert!(api.live_keys().is_empty(), "{:?}", api.live_keys());
     assert!(github.take_violations().is_empty());
+
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked() {
+    let _one = one_app_at_a_time().await;
+    let Some(app) = prerequisites() else { return };
+    let (gram, api) = GramApi::acme();
+    let out = tempfile::tempdir().expect("tmp");
+    let zip = out.path().join("acme-claude.zip");
+    let machine = Machine::new().with("GRAM_ADMIN_TEST_SAVE_PATH", zip.display().to_string());
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    // A teammate's plugin: downloaded with a freshly minted key.
+    sign_in_with_session(&client, &api).await;
+    go(&client, "plugin").await;
+    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    click(&client, "[data-testid='download']").await;
+    wait_for_text(&client, "[data-testid='toast']", "Saved").await;
+    dismiss_toasts(&client).await;
+    let key = key_in_zip(&zip);
+    assert!(api.live_key(&key).is_some(), "the ZIP carries a live key");
+    gram.clear();
+
+    // Check it: one labelled event, through the plugin's curl config, accepted.
+    go(&client, "check").await;
+    fill(&client, "hooks_key", &key).await;
+    click(&client, "[data-testid='send-check']").await;
+    wait_for_text(&client, "[data-testid='check-verdict']", "Accepted").await;
+    assert_eq!(
+        wait_for(&client, "[data-testid='check-status']")
+            .await
+            .text()
+            .await
+            .expect("text"),
+        "HTTP 200"
+    );
+    let latency = wait_for_text(&client, "[data-testid='check-latency']", " ms").await;
+    assert!(
+        latency.trim_end_matches(" ms").parse::<u64>().is_ok(),
+        "{latency}"
+    );
+    let requests: Vec<_> = gram
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation.starts_with("hooks#"))
+        .collect();
+    assert_eq!(requests.len(), 1, "one event per check: {requests:?}");
+    assert_eq!(requests[0].operation, "hooks#claude");
+    assert_eq!(requests[0].header("Gram-Key"), Some(key.as_str()));
+    assert!(
+        !client.source().await.expect("source").contains(&key),
+        "the page forgets the key once it is sent"
+    );
+    screenshot(&format!("check-hook-ok-{theme}")).await;
+
+    // Revoked in Keys, the same key is refused, and the app says what that means.
+    go(&client, "keys").await;
+    click_text(&client, "Revoke…").await;
+    click(&client, "[data-testid='confirm-revoke']").await;
+    wait_for_text(&client, "main[data-screen='keys']", "No keys minted yet").await;
+    go(&client, "check").await;
+    fill(&client, "hooks_key", &key).await;
+    click(&client, "[data-testid='send-check']").await;
+    wait_for_text(&client, "[data-testid='check-verdict']", "Key refused").await;
+    assert_eq!(
+        wait_for(&client, "[data-testid='check-status']")
+            .await
+            .text()
+            .await
+            .expect("text"),
+        "HTTP 401"
+    );
+    let explanation = wait_for_text(&client, "[data-testid='check-explanation']", "revoked").await;
+    assert!(
+        explanation.contains("Export or publish the plugin again"),
+        "{explanation}"
+    );
+    assert!(!explanation.contains(&key), "{explanation}");
+    screenshot(&format!("check-hook-401-{theme}")).await;
 
     client.close().await.expect("close");
 }
