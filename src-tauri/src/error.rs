@@ -36,6 +36,8 @@ pub enum ErrorCode {
     Keychain,
     /// The server refused or answered something unexpected: the message says what.
     Remote,
+    /// The admin cancelled the work: the message says what was left as it was.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -131,6 +133,7 @@ impl From<GithubError> for AppError {
             GithubErrorCode::RateLimited => ErrorCode::RateLimited,
             GithubErrorCode::Conflict => ErrorCode::Conflict,
             GithubErrorCode::Unavailable => ErrorCode::Network,
+            GithubErrorCode::Cancelled => ErrorCode::Cancelled,
             GithubErrorCode::Other => match &err {
                 GithubError::Keychain(_) => ErrorCode::Keychain,
                 GithubError::BadToken => {

@@ -8,8 +8,8 @@ use gram_admin_core::github::auth::{
     self, DeviceCode, DeviceFlow, TokenSource, CLIENT_ID_ENV, DEFAULT_CLIENT_ID, DEFAULT_OAUTH_URL,
 };
 use gram_admin_core::github::{
-    GithubConnection, GithubError, PublishEvent, PublishOutcome, PublishPlan, PublishTarget,
-    Publisher, DEFAULT_API_URL,
+    Cancel, GithubConnection, GithubError, PublishEvent, PublishOutcome, PublishPlan,
+    PublishTarget, Publisher, DEFAULT_API_URL,
 };
 use gram_admin_core::render::marketplace_for;
 use gram_admin_core::secrets::SecretStore;
@@ -28,13 +28,14 @@ pub const OAUTH_ENV: &str = "GRAM_ADMIN_GITHUB_URL";
 /// The event each publish step is sent as ([`PublishEvent`]).
 pub const PUBLISH_EVENT: &str = "publish-event";
 
-/// Where GitHub is, and the device flow in progress.
+/// Where GitHub is, the device flow in progress, and the switch that stops the running publish.
 #[derive(Debug)]
 pub struct GithubState {
     api_url: String,
     flow: DeviceFlow,
     pending: Mutex<Option<DeviceCode>>,
     cancel: Notify,
+    publishing: std::sync::Mutex<Option<Cancel>>,
 }
 
 impl GithubState {
@@ -45,6 +46,7 @@ impl GithubState {
             flow,
             pending: Mutex::new(None),
             cancel: Notify::new(),
+            publishing: std::sync::Mutex::new(None),
         }
     }
 
@@ -314,12 +316,26 @@ pub async fn publish_marketplace<R: Runtime>(
         .on_event(move |event: &PublishEvent| {
             let _ = events.emit(PUBLISH_EVENT, event);
         });
+    let cancel = Cancel::new();
+    *github.publishing.lock().map_err(AppError::internal)? = Some(cancel.clone());
+    let publisher = publisher.cancelled_by(cancel);
     let target = PublishTarget::new(repo);
     let store: Arc<dyn SecretStore> = state.store_arc();
-    Ok(
+    let published =
         marketplace_key::publish(&account, store.as_ref(), &publisher, &target, |key| {
             render(&config, &spec, key)
         })
-        .await?,
-    )
+        .await;
+    if let Ok(mut running) = github.publishing.lock() {
+        *running = None;
+    }
+    Ok(published?)
+}
+
+/// Stops the running publish if that is still safe (before the branch moves): it then fails
+/// with the code `cancelled`, and a key minted for it is revoked. `false`: nothing to stop.
+#[tauri::command]
+pub fn cancel_publish(github: State<'_, GithubState>) -> Result<bool, AppError> {
+    let running = github.publishing.lock().map_err(AppError::internal)?.take();
+    Ok(running.map(|cancel| cancel.cancel()).is_some())
 }

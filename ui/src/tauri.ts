@@ -167,6 +167,14 @@ export function publishMarketplace(config: OrgConfig, repository: string): Promi
   return invoke<PublishOutcome>("publish_marketplace", { config, repository });
 }
 
+/**
+ * Stops the running publish while that is safe (before the branch moves); it then rejects with
+ * the code `cancelled`. Resolves `false` when there was nothing to stop.
+ */
+export function cancelPublish(): Promise<boolean> {
+  return invoke<boolean>("cancel_publish");
+}
+
 export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<UnlistenFn> {
   return listen<PublishEvent>("publish-event", (event) => handler(event.payload));
 }

@@ -13,7 +13,7 @@ use gram_admin_core::github::auth::{
     DEFAULT_CLIENT_ID, DEFAULT_OAUTH_URL,
 };
 use gram_admin_core::github::{
-    GithubConnection, GithubError, PublishEvent, PublishPlan, PublishTarget, Publisher,
+    Cancel, GithubConnection, GithubError, PublishEvent, PublishPlan, PublishTarget, Publisher,
     DEFAULT_API_URL,
 };
 use gram_admin_core::secrets::Keychain;
@@ -101,6 +101,26 @@ fn keychain() -> Keychain {
         Ok(service) if !service.is_empty() => Keychain::new(service),
         _ => Keychain::default(),
     }
+}
+
+/// The first Ctrl-C stops the publish while that is safe (before the branch moves; a key minted
+/// for it is then revoked); once the branch is being moved the publish runs to its end. A second
+/// Ctrl-C quits at once.
+fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Cancel {
+    let cancel = Cancel::new();
+    let switch = cancel.clone();
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        eprintln!("Cancelling: the publish stops before the branch moves (Ctrl-C again to quit at once).");
+        switch.cancel();
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Quit at once: the branch is where it was or at the complete new commit; `gram-admin keys list` shows a key minted for this publish.");
+            std::process::exit(130);
+        }
+    });
+    cancel
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -253,8 +273,8 @@ pub fn publish(mut args: PublishArgs) -> Result<()> {
     spec.repository = Some(repo.to_string());
     let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
     let render = |key: &HooksKey| render::marketplace_for(&org, key, &spec);
-    let publisher = publisher(&args.github_api, false)?;
     let rt = runtime();
+    let publisher = publisher(&args.github_api, false)?;
     let store = keychain();
     let account = match (own_key, account) {
         (true, Some(account)) => Some(account),
@@ -281,6 +301,7 @@ pub fn publish(mut args: PublishArgs) -> Result<()> {
         };
     }
 
+    let publisher = publisher.cancelled_by(cancel_on_ctrl_c(&rt));
     let (out, key) = match &account {
         None => {
             let key = read_key(&args.org.key)?;

@@ -219,3 +219,50 @@ fn publishing_needs_both_sign_ins() {
     let err = ui.invoke("plan_publish", args).expect_err("no GitHub");
     assert_eq!(err["code"], "github_not_signed_in", "{err}");
 }
+
+#[test]
+fn a_publish_cancelled_while_github_makes_it_wait_leaves_the_branch_and_revokes_its_key() {
+    let p = publishing();
+    let head = Some(p.github.git().commit_files(
+        "main",
+        &[("README.md", b"# Acme's plugins\n", false)],
+        "Someone's README",
+    ));
+    assert_eq!(
+        p.ui.invoke("cancel_publish", json!({})).expect("cancel"),
+        json!(false),
+        "nothing to cancel yet"
+    );
+    p.github.fault(
+        "git/get-commit",
+        gram_admin_testkit::Fault::RateLimited { retry_after: 30 },
+    );
+    let window = p.ui.window();
+    let github = &p.github;
+    let err = std::thread::scope(|s| {
+        s.spawn(move || {
+            // The publish is waiting out GitHub's 30 s once it has read the branch's commit.
+            while !github.operations().iter().any(|op| op == "git/get-commit") {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert_eq!(
+                window.invoke("cancel_publish", json!({})).expect("cancel"),
+                json!(true)
+            );
+        });
+        p.ui.invoke("publish_marketplace", p.args())
+            .expect_err("cancelled")
+    });
+    assert_eq!(err["code"], "cancelled", "{err}");
+    assert_eq!(
+        err["message"],
+        "Publishing to acme/agent-plugins was cancelled before its branch moved: nothing was published."
+    );
+    assert_eq!(p.github.head("main"), head, "the branch did not move");
+    assert!(p.github.writes().is_empty(), "{:?}", p.github.writes());
+    assert_eq!(p.api.keys().len(), 1, "a key was minted for the publish");
+    assert!(
+        p.api.live_keys().is_empty(),
+        "and revoked when it was cancelled"
+    );
+}

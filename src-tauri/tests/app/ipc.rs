@@ -58,8 +58,22 @@ impl Ui {
 
     /// Invokes `cmd` with `args`; `Err` holds what the UI's promise rejects with.
     pub(crate) fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.window().invoke(cmd, args)
+    }
+
+    /// The window alone, to invoke from another thread while a command runs (a second click).
+    pub(crate) fn window(&self) -> UiWindow {
+        UiWindow(self.webview.clone())
+    }
+}
+
+/// The mock app's window; it can be sent to another thread (the app itself cannot).
+pub(crate) struct UiWindow(tauri::WebviewWindow<MockRuntime>);
+
+impl UiWindow {
+    pub(crate) fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         get_ipc_response(
-            &self.webview,
+            &self.0,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: CallbackFn(0),

@@ -3,4 +3,4 @@
 /**
  * What the UI switches on ([`GithubError::code`]).
  */
-export type GithubErrorCode = "sign_in" | "not_found" | "forbidden" | "rate_limited" | "conflict" | "unavailable" | "other";
+export type GithubErrorCode = "sign_in" | "not_found" | "forbidden" | "rate_limited" | "conflict" | "unavailable" | "cancelled" | "other";

@@ -26,6 +26,7 @@ const base = {
   events: [],
   outcome: null,
   publishError: null,
+  onCancel: () => {},
   onClose: () => {},
   onOpen: () => {},
 };
@@ -88,5 +89,39 @@ describe("the publish flow", () => {
     });
     await fireEvent.click(screen.getByTestId("open-commit"));
     expect(onOpen).toHaveBeenCalledWith("https://github.com/acme/agent-plugins/commit/0123456789abcdef");
+  });
+
+  it("offers to cancel until the branch starts moving, then says it can no longer be cancelled", async () => {
+    const onCancel = vi.fn();
+    const props = { ...base, preview: { plan: plan(), new_key: false }, publishing: true, onConfirm: () => {}, onCancel };
+    const { rerender } = render(PublishFlow, { props: { ...props, events: [{ kind: "step", step: "create_tree" }] } });
+    await fireEvent.click(screen.getByTestId("cancel-publish"));
+    expect(onCancel).toHaveBeenCalledOnce();
+    await rerender({ ...props, cancelling: true, events: [{ kind: "step", step: "create_tree" }] });
+    expect((screen.getByTestId("cancel-publish") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("cancel-publish").textContent).toContain("Cancelling");
+    await rerender({
+      ...props,
+      events: [
+        { kind: "step", step: "create_commit" },
+        { kind: "step", step: "update_branch" },
+      ],
+    });
+    expect(screen.queryByTestId("cancel-publish")).toBeNull();
+    expect(screen.getByTestId("publish-no-cancel").textContent).toContain("can no longer be cancelled");
+  });
+
+  it("shows a cancelled publish as what it is, not as a failure", () => {
+    const message = "Publishing to acme/agent-plugins was cancelled before its branch moved: nothing was published.";
+    render(PublishFlow, { props: {
+      ...base,
+      preview: { plan: plan(), new_key: false },
+      events: [{ kind: "step", step: "read_repository" }],
+      publishError: { code: "cancelled", message, problems: [] },
+      onConfirm: () => {},
+    } });
+    expect(screen.getByTestId("publish-cancelled").textContent).toBe(message);
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByTestId("cancel-publish")).toBeNull();
   });
 });

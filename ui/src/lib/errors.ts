@@ -26,6 +26,7 @@ export function remedyFor(err: AppError): Remedy | null {
     case "network":
     case "keychain":
     case "remote":
+    case "cancelled":
       return null;
   }
 }

@@ -21,3 +21,11 @@ const STEPS: Record<Step, string> = {
 export function stepText(step: Step): string {
   return STEPS[step] ?? step;
 }
+
+/**
+ * Whether the step moves the branch (the core's `Step::moves_branch`): once one has started, the
+ * publish can no longer be cancelled, because only a read of the branch tells whether it landed.
+ */
+export function movesBranch(step: Step): boolean {
+  return step === "update_branch" || step === "create_branch";
+}

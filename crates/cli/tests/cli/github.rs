@@ -337,3 +337,62 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
     );
     assert!(gram.violations().is_empty(), "{:?}", gram.violations());
 }
+
+#[test]
+fn ctrl_c_while_github_makes_the_publish_wait_cancels_it_and_the_branch_stays() {
+    let gh = GithubStandIn::start();
+    let before = gh.git().commit_files(
+        "main",
+        &[("README.md", b"# old\n", false)],
+        "Initial commit",
+    );
+    gh.fault(
+        "git/get-commit",
+        gram_admin_testkit::Fault::RateLimited { retry_after: 30 },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (api, key) = (gh.api_url(), inputs(dir.path()));
+    let home = tempfile::tempdir().expect("home");
+    let child = Command::new(env!("CARGO_BIN_EXE_gram-admin"))
+        .args(publish_args(&api, &key, &[]))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_TOKEN", gh.token())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gram-admin");
+    // Ctrl-C once GitHub has asked it to wait (it has read the branch's commit).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gh.operations().iter().any(|op| op == "git/get-commit") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            gh.operations()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Cancelling: the publish stops before the branch moves"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "error: Publishing to acme/agent-plugins was cancelled before its branch moved: nothing was published.\n"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(gh.head("main"), Some(before), "the branch did not move");
+    assert!(gh.writes().is_empty(), "{:?}", gh.writes());
+}

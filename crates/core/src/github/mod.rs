@@ -18,8 +18,8 @@ pub use api::{GithubConnection, RetryPolicy, DEFAULT_API_URL};
 pub use git_object::{blob_id, folder_ids, tree_id, ObjectId};
 pub use plan::{FileChange, PublishPlan};
 pub use publish::{
-    PublishOutcome, PublishTarget, Publisher, RepoAccess, MAX_INLINE_BYTES, MAX_PUBLISH_ATTEMPTS,
-    MAX_TREE_REQUEST_BYTES,
+    Cancel, PublishOutcome, PublishTarget, Publisher, RepoAccess, MAX_INLINE_BYTES,
+    MAX_PUBLISH_ATTEMPTS, MAX_TREE_REQUEST_BYTES,
 };
 
 use crate::secrets::SecretStoreError;
@@ -64,6 +64,12 @@ impl Step {
             Step::UpdateBranch => "moving the branch to the new commit",
             Step::CreateBranch => "creating the branch",
         }
+    }
+
+    /// Whether the step moves or creates the branch: once it is sent, a publish can no longer
+    /// be cancelled (its answer may be lost; only a read of the branch then tells what happened).
+    pub fn moves_branch(self) -> bool {
+        matches!(self, Step::UpdateBranch | Step::CreateBranch)
     }
 
     /// Whether the step changes anything on GitHub.
@@ -125,6 +131,8 @@ pub enum GithubErrorCode {
     Conflict,
     /// GitHub could not be reached or failed; try again.
     Unavailable,
+    /// The admin cancelled: nothing was published.
+    Cancelled,
     /// Something else: the message says what.
     Other,
 }
@@ -184,6 +192,13 @@ pub enum GithubError {
     #[error("GitHub sent an answer gram-admin does not understand while {doing}: {what}.", doing = step.doing())]
     Unexpected { step: Step, what: String },
 
+    #[error("Publishing to {repo} was cancelled before its branch moved: nothing was published{extra}.", extra = if *created_repository { "; the repository it created stays" } else if *seeded { "; the empty repository got its first file" } else { "" })]
+    Cancelled {
+        repo: String,
+        created_repository: bool,
+        seeded: bool,
+    },
+
     #[error("{0}")]
     Keychain(#[from] SecretStoreError),
 
@@ -203,6 +218,7 @@ impl GithubError {
                 GithubErrorCode::Forbidden
             }
             GithubError::RateLimited { .. } => GithubErrorCode::RateLimited,
+            GithubError::Cancelled { .. } => GithubErrorCode::Cancelled,
             GithubError::Conflict { .. } => GithubErrorCode::Conflict,
             GithubError::Server { .. } | GithubError::Network { .. } => {
                 GithubErrorCode::Unavailable

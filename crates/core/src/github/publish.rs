@@ -33,6 +33,28 @@ const TREE_REF_COST: usize = 400;
 /// lost and the repository is still empty).
 const MAX_SEEDS: u32 = 2;
 
+/// Stops a publish while stopping is safe: any time before the request that moves the branch is
+/// sent (until then GitHub only holds objects nothing refers to). After it, the publish runs to
+/// its end — that request's answer may be lost, and only reading the branch tells what happened.
+/// Cloning shares the switch.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(tokio_util::sync::CancellationToken);
+
+impl Cancel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the publish to stop (at once when it is waiting or between requests).
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
+
 /// Where to publish.
 #[derive(Debug, Clone)]
 pub struct PublishTarget {
@@ -157,6 +179,7 @@ pub(crate) enum Head {
 /// lives in the runtime it first ran in).
 pub struct Publisher {
     api: Api,
+    cancel: Cancel,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -177,12 +200,19 @@ impl Publisher {
         let events: EventSink = Arc::new(|_: &PublishEvent| {});
         Ok(Self {
             api: Api::new(connection, policy, events)?,
+            cancel: Cancel::default(),
         })
     }
 
     /// Reports every step, wait and retry to `sink` (the CLI prints them; the app forwards them).
     pub fn on_event(mut self, sink: impl Fn(&PublishEvent) + Send + Sync + 'static) -> Self {
         self.api.events = Arc::new(sink);
+        self
+    }
+
+    /// Lets `cancel` stop [`Publisher::publish`] while that is safe (see [`Cancel`]).
+    pub fn cancelled_by(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
         self
     }
 
@@ -292,9 +322,22 @@ impl Publisher {
     ) -> Result<PublishOutcome, GithubError> {
         let repo = &target.repo;
         let mut created_repository = false;
-        let info = match self.read_repo(repo).await? {
+        let mut seeded = false;
+        let cancelled = |created_repository: bool, seeded: bool| GithubError::Cancelled {
+            repo: repo.to_string(),
+            created_repository,
+            seeded,
+        };
+        let info = match self.unless_cancelled(self.read_repo(repo)).await {
+            Ok(info) => info?,
+            Err(()) => return Err(cancelled(false, false)),
+        };
+        let info = match info {
             Some(info) => info,
             None if target.create => {
+                if self.cancel.is_cancelled() {
+                    return Err(cancelled(false, false));
+                }
                 created_repository = true;
                 self.create_repo(repo).await?
             }
@@ -313,14 +356,20 @@ impl Publisher {
         let local_tree = tree_id(bundle);
         let mut tree_created = false;
         let mut seeds = 0u32;
-        let mut seeded = false;
         // A commit we asked the branch to move to, whose answer was lost.
         let mut pending: Option<ObjectId> = None;
         // The tree of the branch head last read (folders it holds need not be sent again).
         let mut head_tree: Option<ObjectId> = None;
         let mut attempt = 0u32;
         loop {
-            let head = self.read_head(repo, &branch).await?;
+            // Once a branch move was sent and its answer lost, the publish may have landed: the
+            // read that tells is never cut short.
+            let cancellable = pending.is_none();
+            let stop = || cancelled(created_repository, seeded);
+            let head = self
+                .maybe_cancelled(cancellable, self.read_head(repo, &branch))
+                .await
+                .map_err(|()| stop())??;
             let outcome = |commit: ObjectId, changed: bool, attempts: u32| PublishOutcome {
                 repo: repo.to_string(),
                 branch: branch.clone(),
@@ -343,6 +392,9 @@ impl Publisher {
                         ));
                     }
                     seeds += 1;
+                    if self.cancel.is_cancelled() {
+                        return Err(stop());
+                    }
                     seeded |= self.seed(repo, &branch, bundle, &target.message).await?;
                     continue;
                 }
@@ -355,7 +407,10 @@ impl Publisher {
                     return Ok(out);
                 }
                 Head::At(sha) => {
-                    let tree = self.read_commit_tree(repo, sha).await?;
+                    let tree = self
+                        .maybe_cancelled(cancellable, self.read_commit_tree(repo, sha))
+                        .await
+                        .map_err(|()| stop())??;
                     head_tree = Some(tree);
                     if tree == local_tree {
                         let mut out = outcome(sha, seeded, attempt.max(1));
@@ -385,14 +440,22 @@ impl Publisher {
             if attempt > 1 {
                 self.api.emit(PublishEvent::Conflict { attempt });
             }
+            // Trees and commits are objects nothing refers to until the branch moves: a
+            // request for one may be cut short.
             if !tree_created {
-                self.create_tree(repo, bundle, local_tree, head_tree)
-                    .await?;
+                self.unless_cancelled(self.create_tree(repo, bundle, local_tree, head_tree))
+                    .await
+                    .map_err(|()| stop())??;
                 tree_created = true;
             }
             let commit = self
-                .create_commit(repo, &target.message, local_tree, parent)
-                .await?;
+                .unless_cancelled(self.create_commit(repo, &target.message, local_tree, parent))
+                .await
+                .map_err(|()| stop())??;
+            // The last moment to stop: from here the publish runs to its end.
+            if self.cancel.is_cancelled() {
+                return Err(stop());
+            }
             let moved = match parent {
                 Some(_) => self.update_branch(repo, &branch, commit).await,
                 None => self.create_branch(repo, &branch, commit).await,
@@ -414,6 +477,32 @@ impl Publisher {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Runs `work` unless the publish is cancelled first (`Err(())`; `work` is then dropped,
+    /// so only use it where abandoning a request half-way is harmless).
+    async fn unless_cancelled<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, ()> {
+        tokio::select! {
+            biased;
+            () = self.cancel.0.cancelled() => Err(()),
+            done = work => Ok(done),
+        }
+    }
+
+    /// [`Self::unless_cancelled`] when `cancellable`, else `work` to its end.
+    async fn maybe_cancelled<T>(
+        &self,
+        cancellable: bool,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, ()> {
+        if cancellable {
+            self.unless_cancelled(work).await
+        } else {
+            Ok(work.await)
         }
     }
 

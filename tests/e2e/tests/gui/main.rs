@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use gram_admin_testkit::gram_api::{GramApi, ACME_EMAIL, ACME_SESSION};
-use gram_admin_testkit::{Access, GithubStandIn};
+use gram_admin_testkit::{Access, Fault, GithubStandIn};
 use serde_json::json;
 
 struct Driver {
@@ -803,6 +803,66 @@ async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked
     );
     assert!(!explanation.contains(&key), "{explanation}");
     screenshot(&format!("check-hook-401-{theme}")).await;
+
+    client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_github_holds_back_can_be_cancelled_and_nothing_is_published() {
+    let _one = one_app_at_a_time().await;
+    let Some(app) = prerequisites() else { return };
+    let (_gram, api) = GramApi::acme();
+    let github = GithubStandIn::start();
+    let before = github.git().commit_files(
+        "main",
+        &[("README.md", b"# Acme's plugins\n", false)],
+        "Someone's README",
+    );
+    let machine = Machine::new().with("GRAM_ADMIN_GITHUB_API", github.api_url());
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let theme = theme_suffix();
+
+    sign_in_with_session(&client, &api).await;
+    connect_github_token(&client, &github).await;
+    go(&client, "marketplace").await;
+    fill(&client, "repository", "acme/agent-plugins").await;
+    wait_for(&client, "button[data-path='README.md']").await;
+    dismiss_toasts(&client).await;
+    click(&client, "[data-testid='review-publish']").await;
+    wait_for_text(&client, "[data-testid='publish-plan']", "added").await;
+
+    // GitHub's rate limit holds the publish back for 30 s: the wait is shown, and Cancel stops it.
+    github.fault("git/get-commit", Fault::RateLimited { retry_after: 30 });
+    click(&client, "[data-testid='confirm-publish']").await;
+    wait_for_text(
+        &client,
+        "[data-testid='publish-flow']",
+        "GitHub asked to wait 30 s",
+    )
+    .await;
+    screenshot(&format!("publish-waiting-{theme}")).await;
+    click(&client, "[data-testid='cancel-publish']").await;
+    let said = wait_for_text(&client, "[data-testid='publish-cancelled']", "cancelled").await;
+    assert_eq!(
+        said,
+        "Publishing to acme/agent-plugins was cancelled before its branch moved: nothing was published."
+    );
+    assert!(
+        client
+            .find_all(Locator::Css("[data-testid='toast']"))
+            .await
+            .expect("toasts")
+            .is_empty(),
+        "a cancel is not an error"
+    );
+    screenshot(&format!("publish-cancelled-{theme}")).await;
+
+    assert_eq!(github.head("main"), Some(before), "the branch did not move");
+    assert!(github.writes().is_empty(), "{:?}", github.writes());
+    assert_eq!(api.keys().len(), 1, "a key was minted for the publish");
+    assert!(api.live_keys().is_empty(), "and revoked: {:?}", api.keys());
+    assert!(github.take_violations().is_empty());
 
     client.close().await.expect("close");
 }
