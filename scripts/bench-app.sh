@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Measures the desktop app's release build (not a test: numbers are printed, nothing asserted):
-#   - cold start to first paint under Xvfb (process start → the window shows more than a blank
-#     fill), median of RUNS starts;
+#   - start to first paint under Xvfb (process start → the window shows more than a blank fill),
+#     median of RUNS starts: cold (the page cache dropped first, as after a reboot, when allowed)
+#     and warm (the libraries already in the page cache, as on a second launch);
 #   - memory of the app and its WebKit processes (PSS and RSS, from /proc) after each screen has
 #     been opened once (clicked in the sidebar);
+#   - per process (the app, WebKitWebProcess, WebKitNetworkProcess): PSS, and how much of it is
+#     private (anonymous) memory rather than shared library code;
+#   - for comparison, the floor of the toolkit: a blank WebKitGTK window (PyGObject, when
+#     python3-gi and gir1.2-webkit2-4.1 are installed), painted the way the app paints;
 #   - release binary size (and stripped), and the .deb's size when `make bundle` made one.
 # Usage: scripts/bench-app.sh            (builds the release binary if it is missing)
 #        RUNS=5 scripts/bench-app.sh
@@ -22,7 +27,7 @@ if [ ! -x "$app" ]; then
 fi
 runs=${RUNS:-5}
 home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT
+trap 'rm -rf "$home" "${blank_py:-}"' EXIT
 export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
 export GRAM_ADMIN_KEYCHAIN_SERVICE="gram-admin-bench-$$"
 
@@ -49,9 +54,34 @@ memory() {
   echo "$((pss / 1024)) $((rss / 1024))"
 }
 
-window_of() {
-  xdotool search --sync --onlyvisible --name '^gram-admin$' 2>/dev/null | head -1
+# One line per process: PSS, and its private (anonymous) part.
+per_process() {
+  for p in $(tree_pids "$1"); do
+    [ -r "/proc/$p/smaps_rollup" ] || continue
+    awk -v name="$(cat "/proc/$p/comm")" '/^Pss:/ {pss=$2} /^Pss_Anon:/ {anon=$2}
+      END {printf "    %-16s PSS %4d MB, of which private %3d MB\n", name, pss/1024, anon/1024}' \
+      "/proc/$p/smaps_rollup"
+  done
 }
+
+window_of() {
+  xdotool search --sync --onlyvisible --name "^${1:-gram-admin}\$" 2>/dev/null | head -1
+}
+
+# A blank WebKitGTK window (PyGObject), the toolkit's floor; painted the way the app paints
+# (without the DMA-BUF renderer, src-tauri/src/lib.rs) and with a gradient so a paint shows.
+blank_py=$(mktemp --suffix .py)
+cat >"$blank_py" <<'PY'
+import gi
+gi.require_version("Gtk", "3.0"); gi.require_version("WebKit2", "4.1")
+from gi.repository import Gtk, WebKit2
+w = Gtk.Window(title="blank-webkit"); w.set_default_size(1200, 800)
+v = WebKit2.WebView(); w.add(v)
+v.load_html('<body style="margin:0;height:100vh;background:linear-gradient(#fff,#36c)">', "about:blank")
+w.show_all(); Gtk.main()
+PY
+have_blank() { /usr/bin/python3 -c "import gi; gi.require_version('WebKit2', '4.1')" 2>/dev/null; }
+blank() { WEBKIT_DISABLE_DMABUF_RENDERER=1 exec /usr/bin/python3 "$blank_py"; }
 
 # Waits until the window shows more than a blank fill (a painted UI has hundreds of colours).
 wait_painted() {
@@ -64,22 +94,37 @@ wait_painted() {
   return 1
 }
 
-echo "== cold start to first paint ($runs runs)"
-times=()
-for run in $(seq 1 "$runs"); do
-  sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true   # truly cold when allowed
-  start=$(now_ms)
-  "$app" >/dev/null 2>&1 &
-  pid=$!
-  win=$(window_of)
-  wait_painted "$win" || echo "  run $run: no paint within 8 s"
-  t=$(( $(now_ms) - start ))
-  times+=("$t")
-  echo "  run $run: ${t} ms"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "  median: ${median} ms"
+# Prints each run and the median: start_to_paint LABEL cold|warm TITLE COMMAND...
+start_to_paint() {
+  local label=$1 cache=$2 title=$3 times=() run start pid win t median
+  shift 3
+  "$@" >/dev/null 2>&1 &   # one launch first, so "warm" finds the libraries cached
+  pid=$!; window_of "$title" >/dev/null; kill "$pid"; wait "$pid" 2>/dev/null || true
+  for run in $(seq 1 "$runs"); do
+    if [ "$cache" = cold ]; then
+      sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+    fi
+    start=$(now_ms)
+    "$@" >/dev/null 2>&1 &
+    pid=$!
+    win=$(window_of "$title")
+    wait_painted "$win" || echo "  run $run: no paint within 8 s"
+    t=$(( $(now_ms) - start ))
+    times+=("$t")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    sleep 0.5
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "  $label, $cache: median ${median} ms (runs: ${times[*]})"
+}
+
+echo "== start to first paint ($runs runs each)"
+start_to_paint "gram-admin" cold gram-admin "$app"
+start_to_paint "gram-admin" warm gram-admin "$app"
+if have_blank; then
+  start_to_paint "blank WebKitGTK window" cold blank-webkit blank
+  start_to_paint "blank WebKitGTK window" warm blank-webkit blank
+fi
 
 echo "== memory after each screen (PSS / RSS of the app + WebKit processes)"
 "$app" >/dev/null 2>&1 &
@@ -99,8 +144,23 @@ for screen in Connections Marketplace Keys "Check hook" "Settings snippet" "Obse
   echo "  after $screen: PSS ${pss} MB, RSS ${rss} MB"
   y=$((y + 55))
 done
+per_process "$pid"
 import -window "$win" target/bench-last-screen.png 2>/dev/null || true
 kill "$pid"; wait "$pid" 2>/dev/null || true
+
+echo "== a blank WebKitGTK window, for comparison"
+if have_blank; then
+  blank &
+  pid=$!
+  window_of blank-webkit >/dev/null
+  sleep 3
+  read -r pss rss <<<"$(memory "$pid")"
+  echo "  blank window (python3 + WebKit): PSS ${pss} MB, RSS ${rss} MB"
+  per_process "$pid"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+else
+  echo "  skipped: apt-get install python3-gi gir1.2-webkit2-4.1 to measure it"
+fi
 
 echo "== sizes"
 size=$(stat -c %s "$app")
