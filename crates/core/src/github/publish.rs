@@ -352,7 +352,8 @@ impl Publisher {
                 repo: repo.to_string(),
             });
         }
-        let branch = target.branch.clone().unwrap_or(info.default_branch);
+        let default_branch = info.default_branch;
+        let branch = target.branch.clone().unwrap_or(default_branch.clone());
         let local_tree = tree_id(bundle);
         let mut tree_created = false;
         let mut seeds = 0u32;
@@ -383,7 +384,8 @@ impl Publisher {
                 seeded,
                 attempts,
             };
-            let parent = match head {
+            // The commit's parent, and whether the branch exists (else it is created).
+            let (parent, exists) = match head {
                 Head::EmptyRepository => {
                     if seeds >= MAX_SEEDS {
                         return Err(unexpected(
@@ -425,9 +427,21 @@ impl Publisher {
                         }
                         return Ok(out);
                     }
-                    Some(sha)
+                    (Some(sha), true)
                 }
-                Head::Missing => None,
+                // A new branch starts on the default branch's head, so it shares its history
+                // (a pull request can be opened from it); its files are still exactly the bundle.
+                Head::Missing if branch != default_branch => {
+                    let base = self
+                        .maybe_cancelled(cancellable, self.read_head(repo, &default_branch))
+                        .await
+                        .map_err(|()| stop())??;
+                    match base {
+                        Head::At(sha) => (Some(sha), false),
+                        Head::Missing | Head::EmptyRepository => (None, false),
+                    }
+                }
+                Head::Missing => (None, false),
             };
             attempt += 1;
             if attempt > MAX_PUBLISH_ATTEMPTS {
@@ -456,9 +470,10 @@ impl Publisher {
             if self.cancel.is_cancelled() {
                 return Err(stop());
             }
-            let moved = match parent {
-                Some(_) => self.update_branch(repo, &branch, commit).await,
-                None => self.create_branch(repo, &branch, commit).await,
+            let moved = if exists {
+                self.update_branch(repo, &branch, commit).await
+            } else {
+                self.create_branch(repo, &branch, commit).await
             };
             match moved {
                 Ok(true) => {

@@ -494,6 +494,14 @@ fn a_chosen_branch_is_created_then_fast_forwarded_and_main_is_untouched() {
     let first = block_on(publisher.publish(&t, &marketplace_with(2))).unwrap();
     assert!(gh.operations().contains(&"git/create-ref".to_owned()));
     assert_eq!(gh.head("marketplace/v1").unwrap(), first.commit);
+    assert_eq!(
+        gh.git()
+            .git(&["rev-parse", &format!("{}^", first.commit)])
+            .trim(),
+        main,
+        "the new branch starts on main's head, so a pull request can be opened from it"
+    );
+    assert_branch_holds(&gh, "marketplace/v1", &marketplace_with(2));
     let second = block_on(publisher.publish(&t, &marketplace_with(3))).unwrap();
     assert_eq!(
         gh.git()
