@@ -143,6 +143,7 @@ fn publisher(api: &str, quiet: bool) -> Result<Publisher> {
 /// One line on stderr per step, wait and retry.
 fn progress(event: &PublishEvent) {
     let line = match event {
+        PublishEvent::MintingKey => "Minting the marketplace's hooks key in Gram…".to_owned(),
         PublishEvent::Step { step } => {
             let doing = step.doing();
             let mut chars = doing.chars();

@@ -104,7 +104,7 @@ mod tests {
 /// into every publish — so publishing an unchanged marketplace writes nothing.
 pub mod marketplace_key {
     use crate::bundle::Bundle;
-    use crate::github::{GithubError, PublishOutcome, PublishTarget, Publisher};
+    use crate::github::{GithubError, PublishEvent, PublishOutcome, PublishTarget, Publisher};
     use crate::gram::{ApiKey, GramError, MintedKey, SignedIn};
     use crate::key::HooksKey;
     use crate::platform::Platform;
@@ -143,6 +143,7 @@ pub mod marketplace_key {
         if let Some(key) = saved(store)? {
             return Ok(publisher.publish(target, &render(&key)?).await?);
         }
+        publisher.report(PublishEvent::MintingKey);
         let minted = account.mint_hooks_key(Platform::Claude).await?;
         publish_with_new_key(account, store, publisher, target, &render, &minted, None).await
     }
@@ -208,6 +209,7 @@ pub mod marketplace_key {
         render: impl Fn(&HooksKey) -> Result<Bundle, crate::Error>,
     ) -> Result<Rotation, PublishError> {
         let previous = saved(store)?;
+        publisher.report(PublishEvent::MintingKey);
         let minted = account.mint_hooks_key(Platform::Claude).await?;
         let outcome = publish_with_new_key(
             account,

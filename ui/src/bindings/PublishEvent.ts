@@ -4,4 +4,4 @@ import type { Step } from "./Step";
 /**
  * Progress of a plan or a publish, for a progress line (CLI) or an event the app forwards.
  */
-export type PublishEvent = { "kind": "step", step: Step, } | { "kind": "waiting", step: Step, seconds: bigint, reason: string, } | { "kind": "retrying", step: Step, attempt: number, reason: string, } | { "kind": "conflict", attempt: number, } | { "kind": "unchanged", commit: string, } | { "kind": "published", commit: string, url: string, };
+export type PublishEvent = { "kind": "minting_key" } | { "kind": "step", step: Step, } | { "kind": "waiting", step: Step, seconds: bigint, reason: string, } | { "kind": "retrying", step: Step, attempt: number, reason: string, } | { "kind": "conflict", attempt: number, } | { "kind": "unchanged", commit: string, } | { "kind": "published", commit: string, url: string, };

@@ -62,14 +62,21 @@ describe("the publish flow", () => {
       preview: { plan: plan(), new_key: false },
       publishing: true,
       events: [
+        { kind: "minting_key" },
         { kind: "step", step: "read_repository" },
+        { kind: "waiting", step: "read_branch", seconds: 2n, reason: "GitHub's rate limit" },
         { kind: "step", step: "create_commit" },
       ],
       onConfirm: () => {},
     } });
     const steps = screen.getByTestId("publish-steps").querySelectorAll("li");
-    expect([...steps].map((s) => s.textContent)).toEqual(["Reading the repository", "Creating the commit"]);
-    expect(steps[1]?.classList.contains("current")).toBe(true);
+    expect([...steps].map((s) => s.textContent)).toEqual([
+      "Minting the marketplace's hooks key in Gram",
+      "Reading the repository",
+      "Creating the commit",
+    ]);
+    expect(steps[2]?.classList.contains("current")).toBe(true);
+    expect(screen.getByText("GitHub asked to wait 2 s (GitHub's rate limit).")).toBeTruthy();
     const onOpen = vi.fn();
     await rerender({
       ...base,

@@ -1,4 +1,5 @@
 // Words for the publisher's steps, as the progress list shows them.
+import type { PublishEvent } from "../bindings/PublishEvent";
 import type { Step } from "../bindings/Step";
 
 const STEPS: Record<Step, string> = {
@@ -28,4 +29,13 @@ export function stepText(step: Step): string {
  */
 export function movesBranch(step: Step): boolean {
   return step === "update_branch" || step === "create_branch";
+}
+
+/** The progress list's lines: what was started, in order (waits and retries are shown apart). */
+export function progressLines(events: PublishEvent[]): string[] {
+  return events.flatMap((e) => {
+    if (e.kind === "minting_key") return ["Minting the marketplace's hooks key in Gram"];
+    if (e.kind === "step") return [stepText(e.step)];
+    return [];
+  });
 }

@@ -281,6 +281,13 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
     let first = go(&[]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     assert!(first.stdout.starts_with("Published "), "{}", first.stdout);
+    assert!(
+        first
+            .stderr
+            .starts_with("Minting the marketplace's hooks key in Gram…\n"),
+        "{}",
+        first.stderr
+    );
     let keys = api.keys();
     assert_eq!(
         keys.len(),
@@ -291,6 +298,7 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
 
     let again = go(&[]);
     assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(!again.stderr.contains("Minting"), "{}", again.stderr);
     assert!(
         again.stdout.starts_with("Nothing changed"),
         "{}",

@@ -92,6 +92,8 @@ impl Step {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum PublishEvent {
+    /// A hooks key for the marketplace is being minted in Gram (a first publish, a rotation).
+    MintingKey,
     /// A step starts.
     Step { step: Step },
     /// GitHub asked us to wait (rate limit); the step is sent again after `seconds`.

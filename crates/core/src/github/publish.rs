@@ -210,6 +210,12 @@ impl Publisher {
         self
     }
 
+    /// Reports `event` to the sink given to [`Publisher::on_event`], for work around a publish
+    /// that belongs in its progress (minting the marketplace's key).
+    pub fn report(&self, event: PublishEvent) {
+        self.api.emit(event);
+    }
+
     /// Lets `cancel` stop [`Publisher::publish`] while that is safe (see [`Cancel`]).
     pub fn cancelled_by(mut self, cancel: Cancel) -> Self {
         self.cancel = cancel;

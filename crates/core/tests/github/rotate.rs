@@ -136,3 +136,43 @@ fn a_rotation_whose_publish_fails_keeps_the_previous_key_saved_and_live() {
     assert_eq!(gh.violations(), Vec::<String>::new());
     assert!(gram.violations().is_empty(), "{:?}", gram.violations());
 }
+
+#[test]
+fn minting_the_marketplace_key_is_the_first_progress_a_publish_reports_and_reuse_reports_none() {
+    let (gram, _api) = GramApi::acme();
+    let account = signed_in(&gram.url());
+    let store = MemoryStore::new();
+    let gh = GithubStandIn::start();
+    seed_with(&gh, &marketplace_with(0));
+    let publish = || {
+        let (publisher, events) = publisher(&gh);
+        block_on(marketplace_key::publish(
+            &account,
+            &store,
+            &publisher,
+            &target(&gh),
+            render,
+        ))
+        .expect("publish");
+        let events = events.lock().unwrap().clone();
+        events
+    };
+    let first = publish();
+    assert_eq!(
+        first.first(),
+        Some(&gram_admin_core::github::PublishEvent::MintingKey),
+        "{first:?}"
+    );
+    assert_eq!(
+        first
+            .iter()
+            .filter(|e| **e == gram_admin_core::github::PublishEvent::MintingKey)
+            .count(),
+        1
+    );
+    let again = publish();
+    assert!(
+        !again.contains(&gram_admin_core::github::PublishEvent::MintingKey),
+        "the saved key is reused: {again:?}"
+    );
+}
