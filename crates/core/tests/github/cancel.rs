@@ -9,12 +9,9 @@ use gram_admin_core::app_flows::marketplace_key;
 use gram_admin_core::github::{
     Cancel, GithubConnection, GithubError, GithubErrorCode, PublishEvent, Publisher, Step,
 };
-use gram_admin_core::gram::{GramClient, SignedIn};
-use gram_admin_core::render::marketplace_for;
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
-use gram_admin_core::{Bundle, HooksKey, MarketplaceSpec, Sensitive};
-use gram_admin_testkit::fixtures::acme_org;
-use gram_admin_testkit::gram_api::{GramApi, ACME_SESSION};
+use gram_admin_core::Sensitive;
+use gram_admin_testkit::gram_api::GramApi;
 use gram_admin_testkit::{Fault, GithubStandIn};
 
 use crate::support::*;
@@ -148,22 +145,10 @@ fn a_cancel_of_a_created_repository_says_the_repository_stays() {
     );
 }
 
-fn render(key: &HooksKey) -> Result<Bundle, gram_admin_core::Error> {
-    let spec = MarketplaceSpec {
-        plugins: vec![plugin(0, "Tools.")],
-        repository: Some("acme/agent-plugins".into()),
-    };
-    marketplace_for(&acme_org(GRAM), key, &spec)
-}
-
 #[test]
 fn a_cancelled_first_publish_revokes_the_key_minted_for_it_and_saves_none() {
     let (gram, api) = GramApi::acme();
-    let account = block_on(SignedIn::verify(
-        GramClient::new(&gram.url()).expect("client"),
-        Sensitive::new(ACME_SESSION.to_owned()),
-    ))
-    .expect("signed in");
+    let account = signed_in(&gram.url());
     let store = MemoryStore::new();
     let gh = GithubStandIn::start();
     let head = seed_with(&gh, &marketplace_with(0));
@@ -173,7 +158,7 @@ fn a_cancelled_first_publish_revokes_the_key_minted_for_it_and_saves_none() {
         &store,
         &publisher,
         &target(&gh),
-        render,
+        render_with_key,
     ))
     .expect_err("cancelled");
     assert!(err.to_string().contains("was cancelled"), "{err}");

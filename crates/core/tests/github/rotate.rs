@@ -2,33 +2,14 @@
 //! new commit has landed — checked on the Gram stand-in's key table and the real branch.
 
 use gram_admin_core::app_flows::marketplace_key;
-use gram_admin_core::gram::{GramClient, SignedIn};
-use gram_admin_core::render::marketplace_for;
+use gram_admin_core::gram::SignedIn;
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
-use gram_admin_core::{Bundle, HooksKey, MarketplaceSpec, Sensitive};
-use gram_admin_testkit::fixtures::acme_org;
-use gram_admin_testkit::gram_api::{GramApi, KeyRow, ACME_SESSION};
+use gram_admin_core::HooksKey;
+use gram_admin_testkit::gram_api::{GramApi, KeyRow};
 use gram_admin_testkit::{Fault, GithubStandIn};
 use serde_json::json;
 
 use crate::support::*;
-
-fn render(key: &HooksKey) -> Result<Bundle, gram_admin_core::Error> {
-    let spec = MarketplaceSpec {
-        plugins: vec![plugin(0, "Tools.")],
-        repository: Some("acme/agent-plugins".into()),
-    };
-    marketplace_for(&acme_org(GRAM), key, &spec)
-}
-
-fn signed_in(url: &str) -> SignedIn {
-    let client = GramClient::new(url).expect("client");
-    block_on(SignedIn::verify(
-        client,
-        Sensitive::new(ACME_SESSION.to_owned()),
-    ))
-    .expect("signed in")
-}
 
 fn saved(store: &MemoryStore) -> String {
     store
@@ -54,7 +35,7 @@ fn first_publish(gh: &GithubStandIn, account: &SignedIn, store: &MemoryStore) ->
         store,
         &publisher,
         &target(gh),
-        render,
+        render_with_key,
     ))
     .expect("first publish");
     saved(store)
@@ -75,7 +56,7 @@ fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
         &store,
         &publisher,
         &target(&gh),
-        render,
+        render_with_key,
     ))
     .expect("rotation");
 
@@ -88,7 +69,7 @@ fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
     assert!(row_of(&keys, &b).is_live(), "the new key is live");
     assert_eq!(rotation.revoked.expect("revoked").id, row_of(&keys, &a).id);
     assert_eq!(keys.iter().filter(|k| k.is_live()).count(), 1);
-    let published = render(&HooksKey::parse(&b).unwrap()).unwrap();
+    let published = render_with_key(&HooksKey::parse(&b).unwrap()).unwrap();
     assert_branch_holds(&gh, "main", &published);
     assert_eq!(gh.violations(), Vec::<String>::new());
     assert!(gram.violations().is_empty(), "{:?}", gram.violations());
@@ -114,7 +95,7 @@ fn a_rotation_whose_publish_fails_keeps_the_previous_key_saved_and_live() {
         &store,
         &publisher,
         &target(&gh),
-        render,
+        render_with_key,
     ))
     .expect_err("the commit failed");
     assert!(!err.to_string().is_empty());
@@ -151,7 +132,7 @@ fn minting_the_marketplace_key_is_the_first_progress_a_publish_reports_and_reuse
             &store,
             &publisher,
             &target(&gh),
-            render,
+            render_with_key,
         ))
         .expect("publish");
         let events = events.lock().unwrap().clone();

@@ -10,9 +10,13 @@ use gram_admin_core::domain::MarketplaceRepo;
 use gram_admin_core::github::{
     tree_id, GithubConnection, PublishEvent, PublishTarget, Publisher, RetryPolicy,
 };
+use gram_admin_core::gram::{GramClient, SignedIn};
 use gram_admin_core::render::marketplace_for;
-use gram_admin_core::{Bundle, FeaturePlugin, FeatureServer, FileMode, MarketplaceSpec, Sensitive};
+use gram_admin_core::{
+    Bundle, FeaturePlugin, FeatureServer, FileMode, HooksKey, MarketplaceSpec, Sensitive,
+};
 use gram_admin_testkit::fixtures::{acme_org, test_key};
+use gram_admin_testkit::gram_api::ACME_SESSION;
 use gram_admin_testkit::GithubStandIn;
 
 pub const GRAM: &str = "https://app.getgram.ai";
@@ -153,4 +157,25 @@ pub fn seed_with(gh: &GithubStandIn, bundle: &Bundle) -> String {
         })
         .collect();
     gh.git().commit_files("main", &files, "Earlier publish")
+}
+
+/// Acme's marketplace with one feature plugin, carrying `key` (what the key flows render).
+pub fn render_with_key(key: &HooksKey) -> Result<Bundle, gram_admin_core::Error> {
+    marketplace_for(
+        &acme_org(GRAM),
+        key,
+        &MarketplaceSpec {
+            plugins: vec![plugin(0, "Tools.")],
+            repository: Some("acme/agent-plugins".into()),
+        },
+    )
+}
+
+/// The admin signed in to the Gram stand-in at `url`.
+pub fn signed_in(url: &str) -> SignedIn {
+    block_on(SignedIn::verify(
+        GramClient::new(url).expect("client"),
+        Sensitive::new(ACME_SESSION.to_owned()),
+    ))
+    .expect("signed in")
 }
