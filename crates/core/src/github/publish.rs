@@ -649,14 +649,15 @@ impl Publisher {
         }
     }
 
-    /// Every blob of a tree: (path, mode, id). `truncated` listings are refused.
-    async fn read_tree(
+    /// Every entry of a tree and its subtrees, in one recursive read; `None` when GitHub cut the
+    /// listing short (`truncated`, over 100,000 entries).
+    async fn list_tree(
         &self,
         repo: &MarketplaceRepo,
         tree: ObjectId,
-    ) -> Result<Vec<(String, String, ObjectId)>, GithubError> {
+    ) -> Result<Option<Vec<Value>>, GithubError> {
         let step = Step::ReadTree;
-        let reply = self
+        let mut reply = self
             .get(
                 step,
                 &Self::repo_path(repo, &format!("/git/trees/{tree}?recursive=1")),
@@ -666,18 +667,32 @@ impl Publisher {
             return Err(refused(step, &reply));
         }
         if reply.body["truncated"].as_bool() == Some(true) {
+            return Ok(None);
+        }
+        Ok(Some(match reply.body["tree"].take() {
+            Value::Array(entries) => entries,
+            _ => Vec::new(),
+        }))
+    }
+
+    /// Every blob of a tree: (path, mode, id). `truncated` listings are refused.
+    async fn read_tree(
+        &self,
+        repo: &MarketplaceRepo,
+        tree: ObjectId,
+    ) -> Result<Vec<(String, String, ObjectId)>, GithubError> {
+        let step = Step::ReadTree;
+        let Some(entries) = self.list_tree(repo, tree).await? else {
             return Err(unexpected(
                 step,
                 "the repository has more files than GitHub lists at once (over 100,000)",
             ));
-        }
+        };
         let mut out = Vec::new();
-        for entry in reply.body["tree"].as_array().into_iter().flatten() {
-            if entry["type"] == "blob" {
-                let path = entry["path"].as_str().unwrap_or_default().to_owned();
-                let mode = entry["mode"].as_str().unwrap_or_default().to_owned();
-                out.push((path, mode, parse_sha(step, entry["sha"].as_str())?));
-            }
+        for entry in entries.iter().filter(|e| e["type"] == "blob") {
+            let path = entry["path"].as_str().unwrap_or_default().to_owned();
+            let mode = entry["mode"].as_str().unwrap_or_default().to_owned();
+            out.push((path, mode, parse_sha(step, entry["sha"].as_str())?));
         }
         Ok(out)
     }
@@ -821,24 +836,11 @@ impl Publisher {
     /// Every blob and folder of a tree on the branch, by path (one recursive read). A listing
     /// GitHub cuts short is not used: everything is then sent.
     async fn read_held(&self, repo: &MarketplaceRepo, tree: ObjectId) -> Result<Held, GithubError> {
-        let step = Step::ReadTree;
-        let reply = self
-            .get(
-                step,
-                &Self::repo_path(repo, &format!("/git/trees/{tree}?recursive=1")),
-            )
-            .await?;
-        if reply.status != 200 {
-            return Err(refused(step, &reply));
-        }
         let mut held = Held::default();
-        if reply.body["truncated"].as_bool() == Some(true) {
-            return Ok(held);
-        }
-        for entry in reply.body["tree"].as_array().into_iter().flatten() {
+        for entry in self.list_tree(repo, tree).await?.unwrap_or_default() {
             let (Some(path), Ok(sha)) = (
                 entry["path"].as_str(),
-                parse_sha(step, entry["sha"].as_str()),
+                parse_sha(Step::ReadTree, entry["sha"].as_str()),
             ) else {
                 continue;
             };
