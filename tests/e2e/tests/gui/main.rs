@@ -192,6 +192,14 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
     }
 }
 
+async fn text_of(client: &Client, css: &str) -> String {
+    wait_for(client, css)
+        .await
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
 async fn click(client: &Client, css: &str) {
     wait_for(client, css)
         .await
@@ -366,6 +374,26 @@ async fn connect_github_token(client: &Client, github: &GithubStandIn) {
         .await
         .expect("source")
         .contains(&github.token()));
+}
+
+/// A README someone else committed on main; returns that commit.
+fn someones_readme(github: &GithubStandIn) -> String {
+    github.git().commit_files(
+        "main",
+        &[("README.md", b"# Acme's plugins\n", false)],
+        "Someone's README",
+    )
+}
+
+/// Signed in to both, the Marketplace screen showing acme/agent-plugins, no toast in the way.
+async fn open_marketplace(client: &Client, api: &GramApi, github: &GithubStandIn) {
+    sign_in_with_session(client, api).await;
+    connect_github_token(client, github).await;
+    go(client, "marketplace").await;
+    wait_for_text(client, "[data-testid='org-plugins']", "Payments").await;
+    fill(client, "repository", "acme/agent-plugins").await;
+    wait_for(client, "button[data-path='README.md']").await;
+    dismiss_toasts(client).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -614,11 +642,7 @@ async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_no
     wait_for_text(&client, "[data-testid='toast']", "The plugin was not saved").await;
     let url = api.url();
     assert_eq!(
-        wait_for(&client, "[data-testid='toast'] .toast-detail")
-            .await
-            .text()
-            .await
-            .expect("text"),
+        text_of(&client, "[data-testid='toast'] .toast-detail").await,
         format!("Gram at {url} says you are not signed in any more: sign in again to continue.")
     );
     assert_eq!(
@@ -661,24 +685,14 @@ async fn a_read_only_github_token_is_explained_and_the_branch_does_not_move() {
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let github = GithubStandIn::start();
-    let before = github.git().commit_files(
-        "main",
-        &[("README.md", b"# Acme's plugins\n", false)],
-        "Someone's README",
-    );
+    let before = someones_readme(&github);
     github.set_access(Access::ReadOnly);
     let machine = Machine::new().with("GRAM_ADMIN_GITHUB_API", github.api_url());
     let driver = machine.start_driver();
     let client = connect(&driver, &app).await;
     let theme = theme_suffix();
 
-    sign_in_with_session(&client, &api).await;
-    connect_github_token(&client, &github).await;
-    go(&client, "marketplace").await;
-    wait_for_text(&client, "[data-testid='org-plugins']", "Payments").await;
-    fill(&client, "repository", "acme/agent-plugins").await;
-    wait_for(&client, "button[data-path='README.md']").await;
-    dismiss_toasts(&client).await;
+    open_marketplace(&client, &api, &github).await;
 
     // The token can read but not push: the plan says which permission to grant, and Publish
     // stays off.
@@ -753,11 +767,7 @@ async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked
     click(&client, "[data-testid='send-check']").await;
     wait_for_text(&client, "[data-testid='check-verdict']", "Accepted").await;
     assert_eq!(
-        wait_for(&client, "[data-testid='check-status']")
-            .await
-            .text()
-            .await
-            .expect("text"),
+        text_of(&client, "[data-testid='check-status']").await,
         "HTTP 200"
     );
     let latency = wait_for_text(&client, "[data-testid='check-latency']", " ms").await;
@@ -789,11 +799,7 @@ async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked
     click(&client, "[data-testid='send-check']").await;
     wait_for_text(&client, "[data-testid='check-verdict']", "Key refused").await;
     assert_eq!(
-        wait_for(&client, "[data-testid='check-status']")
-            .await
-            .text()
-            .await
-            .expect("text"),
+        text_of(&client, "[data-testid='check-status']").await,
         "HTTP 401"
     );
     let explanation = wait_for_text(&client, "[data-testid='check-explanation']", "revoked").await;
@@ -813,22 +819,13 @@ async fn a_publish_github_holds_back_can_be_cancelled_and_nothing_is_published()
     let Some(app) = prerequisites() else { return };
     let (_gram, api) = GramApi::acme();
     let github = GithubStandIn::start();
-    let before = github.git().commit_files(
-        "main",
-        &[("README.md", b"# Acme's plugins\n", false)],
-        "Someone's README",
-    );
+    let before = someones_readme(&github);
     let machine = Machine::new().with("GRAM_ADMIN_GITHUB_API", github.api_url());
     let driver = machine.start_driver();
     let client = connect(&driver, &app).await;
     let theme = theme_suffix();
 
-    sign_in_with_session(&client, &api).await;
-    connect_github_token(&client, &github).await;
-    go(&client, "marketplace").await;
-    fill(&client, "repository", "acme/agent-plugins").await;
-    wait_for(&client, "button[data-path='README.md']").await;
-    dismiss_toasts(&client).await;
+    open_marketplace(&client, &api, &github).await;
     click(&client, "[data-testid='review-publish']").await;
     wait_for_text(&client, "[data-testid='publish-plan']", "added").await;
 
