@@ -87,3 +87,25 @@ fn payments(server: &str, description: &str) -> FeaturePlugin {
         ],
     }
 }
+
+/// Points an exported Claude Code plugin's curl config (in `plugin_dir`) at `server`: from the
+/// hook's side, Gram coming back at the address the plugin was exported with. Written aside and
+/// renamed: a hook starting meanwhile reads the old config or the new one, never a half-written
+/// one (a teammate's config never changes under a running session; only tests change it).
+pub fn point_plugin_at(plugin_dir: &std::path::Path, server: &str) {
+    let path = plugin_dir.join("hooks/gram-hook.curlrc");
+    let config = std::fs::read_to_string(&path).expect("curlrc");
+    let config: String = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("url = ") {
+                format!("url = \"{server}/rpc/hooks.claude\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let aside = plugin_dir.join("hooks/gram-hook.curlrc.new");
+    std::fs::write(&aside, config).expect("curlrc");
+    std::fs::rename(&aside, &path).expect("curlrc");
+}

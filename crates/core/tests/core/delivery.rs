@@ -77,19 +77,7 @@ impl Plugin {
     /// Points the plugin's curl config at another server, as when Gram comes back (the same
     /// plugin, the same spool).
     pub fn point_at(&self, server: &str) {
-        let path = self.dir.path().join("plugin/hooks/gram-hook.curlrc");
-        let config = std::fs::read_to_string(&path).expect("curlrc");
-        let config: String = config
-            .lines()
-            .map(|l| {
-                if l.starts_with("url = ") {
-                    format!("url = \"{server}/rpc/hooks.claude\"\n")
-                } else {
-                    format!("{l}\n")
-                }
-            })
-            .collect();
-        std::fs::write(&path, config).expect("curlrc");
+        gram_admin_testkit::fixtures::point_plugin_at(&self.dir.path().join("plugin"), server);
     }
 
     /// The spool directory: the only folder in the plugin data directory.

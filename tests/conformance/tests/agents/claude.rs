@@ -428,28 +428,6 @@ fn gram_down_hung_or_failing_never_breaks_the_session() {
     }
 }
 
-/// Points the plugin's curl config at `server`: from the hook's side, Gram coming back at the
-/// address the plugin was exported with. Written aside and renamed: a hook starting meanwhile
-/// reads the old config or the new one, never a half-written one (a teammate's config never
-/// changes under a running session; only this test changes it).
-fn point_plugin_at(plugin_dir: &Path, server: &str) {
-    let path = plugin_dir.join("hooks/gram-hook.curlrc");
-    let config = std::fs::read_to_string(&path).expect("curlrc");
-    let config: String = config
-        .lines()
-        .map(|l| {
-            if l.starts_with("url = ") {
-                format!("url = \"{server}/rpc/hooks.claude\"\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    let aside = plugin_dir.join("hooks/gram-hook.curlrc.new");
-    std::fs::write(&aside, config).expect("curlrc");
-    std::fs::rename(&aside, &path).expect("curlrc");
-}
-
 #[test]
 fn a_session_whose_gram_is_down_for_its_first_half_loses_no_event() {
     use gram_admin_testkit::GramHooks;
@@ -476,7 +454,7 @@ fn a_session_whose_gram_is_down_for_its_first_half_loses_no_event() {
                 while session.model.turns() < 2 && !done.load(std::sync::atomic::Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                point_plugin_at(&plugin_dir, &gram.url());
+                gram_admin_testkit::fixtures::point_plugin_at(&plugin_dir, &gram.url());
             });
             let out = session.run("Run the two commands, then say done.");
             done.store(true, std::sync::atomic::Ordering::SeqCst);
