@@ -6,13 +6,12 @@
 //! default 7). Needs npm once, to install OpenCode into `.cache/agents/opencode`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use gram_admin_conformance::agents;
 use gram_admin_conformance::fake_model::{Api, FakeModel, Turn};
-use gram_admin_conformance::{fixture_org, test_key};
-use gram_admin_core::{export, render, Platform};
+use gram_admin_conformance::opencode_home::OpenCodeHome;
 use gram_admin_testkit::{Answer, GramStandIn};
 use serde_json::json;
 
@@ -27,64 +26,21 @@ fn script() -> Vec<Turn> {
 /// One session in a fresh home; `gram` is where the plugin reports, or no plugin at all.
 fn session(opencode: &Path, gram: Option<&str>) -> Duration {
     let model = FakeModel::start(Api::OpenAiChat, script());
-    let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    for sub in [
-        "home",
-        "config/opencode",
-        "data",
-        "state",
-        "cache",
-        "project",
-    ] {
-        std::fs::create_dir_all(d.join(sub)).expect("dirs");
-    }
-    let config = json!({
-        "provider": { "fake": {
-            "npm": "@ai-sdk/openai-compatible", "name": "Fake",
-            "options": { "baseURL": format!("{}/v1", model.url()), "apiKey": "dummy" },
-            "models": { "fake-model": { "name": "Fake", "tool_call": true } },
-        }},
-        "permission": { "bash": "allow" },
-    });
-    std::fs::write(d.join("config/opencode/opencode.json"), config.to_string()).expect("config");
+    let home = OpenCodeHome::new(&model);
     if let Some(server) = gram {
-        let bundle =
-            render::observability_plugin(&fixture_org(server), &test_key(), Platform::OpenCode)
-                .expect("render");
-        let bytes = export::zip_bytes(&bundle).expect("zip");
-        zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .expect("zip")
-            .extract(d.join("config/opencode"))
-            .expect("unzip");
+        home.install_plugin(server);
     }
-    let started = Instant::now();
-    let status = Command::new(opencode)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", d.join("home"))
-        .env("XDG_CONFIG_HOME", d.join("config"))
-        .env("XDG_DATA_HOME", d.join("data"))
-        .env("XDG_STATE_HOME", d.join("state"))
-        .env("XDG_CACHE_HOME", d.join("cache"))
-        .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
-        .env("OPENCODE_DISABLE_AUTOUPDATE", "1")
-        .env("OPENCODE_DISABLE_SHARE", "1")
-        .env("OPENCODE_DISABLE_LSP_DOWNLOAD", "1")
-        .env("OPENCODE_DISABLE_DEFAULT_PLUGINS", "1")
-        .env("npm_config_registry", "http://127.0.0.1:9/")
-        .env("npm_config_fetch_retries", "0")
+    let mut command = home.bare_command(opencode);
+    command
         .args(["run", "-m", "fake/fake-model", "make two files"])
-        .current_dir(d.join("project"))
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("opencode");
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let status = command.status().expect("opencode");
     let elapsed = started.elapsed();
     assert!(status.success(), "opencode run failed");
     assert!(
-        d.join("project/second.txt").exists(),
+        home.project().join("second.txt").exists(),
         "the session did not finish its script"
     );
     elapsed

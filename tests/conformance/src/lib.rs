@@ -8,3 +8,4 @@ pub use gram_admin_testkit::fixtures::{
 pub mod agents;
 pub mod fake_model;
 pub mod mcp;
+pub mod opencode_home;
