@@ -307,6 +307,11 @@ pub async fn publish_marketplace<R: Runtime>(
     config: OrgConfig,
     repository: String,
 ) -> Result<PublishOutcome, AppError> {
+    // Cancel works from the first moment: a cancel while Gram is still being asked stops the
+    // publish before its first GitHub request.
+    let cancel = Cancel::new();
+    *github.publishing.lock().map_err(AppError::internal)? = Some(cancel.clone());
+    let _running = Running(&github.publishing);
     let repo = MarketplaceRepo::parse(repository.trim())?;
     let (config, spec, _) = marketplace(&state, config, &repo).await?;
     let account = state.account().await?;
@@ -315,21 +320,27 @@ pub async fn publish_marketplace<R: Runtime>(
         .publisher(state.store())?
         .on_event(move |event: &PublishEvent| {
             let _ = events.emit(PUBLISH_EVENT, event);
-        });
-    let cancel = Cancel::new();
-    *github.publishing.lock().map_err(AppError::internal)? = Some(cancel.clone());
-    let publisher = publisher.cancelled_by(cancel);
+        })
+        .cancelled_by(cancel);
     let target = PublishTarget::new(repo);
     let store: Arc<dyn SecretStore> = state.store_arc();
-    let published =
+    Ok(
         marketplace_key::publish(&account, store.as_ref(), &publisher, &target, |key| {
             render(&config, &spec, key)
         })
-        .await;
-    if let Ok(mut running) = github.publishing.lock() {
-        *running = None;
+        .await?,
+    )
+}
+
+/// The running publish's switch, cleared when the publish ends, however it ends.
+struct Running<'a>(&'a std::sync::Mutex<Option<Cancel>>);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.0.lock() {
+            *running = None;
+        }
     }
-    Ok(published?)
 }
 
 /// Stops the running publish if that is still safe (before the branch moves): it then fails
