@@ -115,13 +115,19 @@ impl Machine {
 
     fn start_driver(&self) -> Driver {
         let port = free_port();
+        let native = loop {
+            let p = free_port();
+            if p != port {
+                break p;
+            }
+        };
         let mut command = Command::new("tauri-driver");
         command
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
-                &free_port().to_string(),
+                &native.to_string(),
             ])
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             // The keyring daemon of scripts/test.sh lives in the real HOME's runtime dir; the
@@ -131,13 +137,14 @@ impl Machine {
         let child = command
             .spawn()
             .expect("tauri-driver is not installed: run scripts/setup.sh --test (make test does)");
+        // Both must listen: tauri-driver answers on `port` before the WebKitWebDriver it starts
+        // listens on `native`, and a session asked for meanwhile breaks off half-way.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for (who, p) in [("tauri-driver", port), ("WebKitWebDriver", native)] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(Instant::now() < deadline, "{who} did not listen on {p}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         Driver { child, port }
     }
