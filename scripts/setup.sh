@@ -60,6 +60,13 @@ if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json 
 fi
 
 if [ "$want_test" = 1 ]; then
+  # A first full test build needs ~5 GB (README.md); running out shows up much later as a
+  # linker's "No space left on device", so say it now. A warning: a warm target/ needs less.
+  free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((5 * 1024 * 1024)) ] && [ ! -d target/debug ]; then
+    printf '\033[1;33mwarning:\033[0m only %s MB free here; a first `make test` needs about 5 GB (target/ and the agent CLIs)\n' \
+      "$((free_kb / 1024))" >&2
+  fi
   if [ -f tests/e2e/Cargo.toml ] && ! command -v tauri-driver >/dev/null 2>&1; then
     say "Installing tauri-driver (WebDriver for the GUI tests)"
     cargo install tauri-driver --locked --version '^2.0'
