@@ -354,6 +354,18 @@ fn theme_suffix() -> &'static str {
     }
 }
 
+/// Whether the page's source (its DOM, serialised) holds `secret` anywhere.
+async fn page_holds(client: &Client, secret: &str) -> bool {
+    client.source().await.expect("source").contains(secret)
+}
+
+/// The Observability plugin screen, loaded for Acme with hooks/hooks.json selected.
+async fn open_plugin(client: &Client) {
+    go(client, "plugin").await;
+    wait_for_text(client, "[data-testid='org-name']", "Acme Corp").await;
+    wait_for_text(client, "[data-testid='file-title']", "hooks/hooks.json").await;
+}
+
 /// Signs in to Gram with a pasted session (Connections); the page never keeps it.
 async fn sign_in_with_session(client: &Client, api: &GramApi) {
     go(client, "connections").await;
@@ -362,11 +374,7 @@ async fn sign_in_with_session(client: &Client, api: &GramApi) {
     fill(client, "gram_session", ACME_SESSION).await;
     click_text(client, "Sign in with this session").await;
     wait_for_text(client, "[data-testid='gram-email']", ACME_EMAIL).await;
-    assert!(!client
-        .source()
-        .await
-        .expect("source")
-        .contains(ACME_SESSION));
+    assert!(!page_holds(client, ACME_SESSION).await);
 }
 
 /// Connects GitHub with the stand-in's token (Connections); the page never keeps it.
@@ -376,11 +384,7 @@ async fn connect_github_token(client: &Client, github: &GithubStandIn) {
     fill(client, "github_token", &github.token()).await;
     click_text(client, "Use this token").await;
     wait_for_text(client, "[data-testid='github-login']", "acme").await;
-    assert!(!client
-        .source()
-        .await
-        .expect("source")
-        .contains(&github.token()));
+    assert!(!page_holds(client, &github.token()).await);
 }
 
 /// A README someone else committed on main; returns that commit.
@@ -438,7 +442,7 @@ async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog(
     click(&client, "button[data-path='hooks/gram-hook.curlrc']").await;
     let config = wait_for_text(&client, "[data-testid='file-text']", "Gram-Key").await;
     assert!(config.contains("gram_local_00000…"), "{config}");
-    assert!(!client.source().await.expect("source").contains(&full));
+    assert!(!page_holds(&client, &full).await);
     screenshot(&format!("plugin-{theme}")).await;
     click(&client, "[data-testid='reveal']").await;
     wait_for_text(&client, "[data-testid='file-text']", &full).await;
@@ -450,10 +454,7 @@ async fn signed_out_the_app_previews_reveals_and_exports_through_the_gtk_dialog(
     );
     click(&client, "[data-testid='reveal']").await;
     wait_for_text(&client, "[data-testid='file-text']", "gram_local_00000…").await;
-    assert!(
-        !client.source().await.expect("source").contains(&full),
-        "masked again"
-    );
+    assert!(!page_holds(&client, &full).await, "masked again");
 
     // Switch agent: Cursor's files, hooks.json selected again.
     click(&client, "[data-platform='cursor']").await;
@@ -532,9 +533,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     screenshot(&format!("connections-{theme}")).await;
 
     // Download: a hooks key is minted into the ZIP; the toast names its prefix.
-    go(&client, "plugin").await;
-    wait_for_text(&client, "[data-testid='org-name']", "Acme Corp").await;
-    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    open_plugin(&client).await;
     click(&client, "[data-testid='download']").await;
     let toast = wait_for_text(&client, "[data-testid='toast']", "Saved").await;
     let live = api.live_keys();
@@ -616,11 +615,7 @@ async fn the_sign_in_window_keeps_the_session_gram_sets() {
         .expect("continue at the identity provider");
     client.switch_to_window(main).await.expect("back");
     wait_for_text(&client, "[data-testid='gram-email']", ACME_EMAIL).await;
-    assert!(!client
-        .source()
-        .await
-        .expect("source")
-        .contains(ACME_SESSION));
+    assert!(!page_holds(&client, ACME_SESSION).await);
 
     client.close().await.expect("close");
 }
@@ -638,9 +633,7 @@ async fn gram_ending_the_session_makes_the_app_ask_to_sign_in_again_and_mints_no
     let theme = theme_suffix();
 
     sign_in_with_session(&client, &api).await;
-    go(&client, "plugin").await;
-    wait_for_text(&client, "[data-testid='org-name']", "Acme Corp").await;
-    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    open_plugin(&client).await;
 
     // Mid-session, Gram stops accepting the session (expired, signed out elsewhere): every
     // call with it answers 401. Download then asks to sign in again, and mints nothing.
@@ -759,8 +752,7 @@ async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked
 
     // A teammate's plugin: downloaded with a freshly minted key.
     sign_in_with_session(&client, &api).await;
-    go(&client, "plugin").await;
-    wait_for_text(&client, "[data-testid='file-title']", "hooks/hooks.json").await;
+    open_plugin(&client).await;
     click(&client, "[data-testid='download']").await;
     wait_for_text(&client, "[data-testid='toast']", "Saved").await;
     dismiss_toasts(&client).await;
@@ -791,7 +783,7 @@ async fn check_hook_shows_gram_accepting_a_live_key_and_refusing_it_once_revoked
     assert_eq!(requests[0].operation, "hooks#claude");
     assert_eq!(requests[0].header("Gram-Key"), Some(key.as_str()));
     assert!(
-        !client.source().await.expect("source").contains(&key),
+        !page_holds(&client, &key).await,
         "the page forgets the key once it is sent"
     );
     screenshot(&format!("check-hook-ok-{theme}")).await;
