@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, Result};
 use crate::key::HooksKey;
 use crate::org::Org;
-use crate::platform::{Observability, Platform};
+use crate::platform::{Package, Platform, Shape};
 use crate::render::hook_script::{curl_config_quote, CONNECT_TIMEOUT_SECONDS};
 use crate::render::{observability_plugin, HOOK_CONFIG_PATH, OPENCODE_DATA_PATH};
 
@@ -121,17 +121,17 @@ pub fn check_hook(
     let bundle = observability_plugin(org, key, platform)?;
     let token = token();
     let host = hostname();
-    let (config, endpoint, event, body, extra_headers) = match platform.observability() {
-        Observability::HookScript => {
+    let (config, endpoint, event, body, extra_headers) = match platform.info().shape {
+        Shape::Package(package) => {
             let config = bundle_text(&bundle, HOOK_CONFIG_PATH);
-            let (event, body) = hook_event(platform, &token);
+            let (event, body) = hook_event(package, &token);
             let mut headers = vec![format!("Idempotency-Key: {token}")];
             if let Some(host) = &host {
                 headers.push(format!("X-Gram-Hook-Hostname: {host}"));
             }
             (config, org.hooks_endpoint(platform), event, body, headers)
         }
-        Observability::Module => {
+        Shape::Module(_) => {
             let data: Value = serde_json::from_str(&bundle_text(&bundle, OPENCODE_DATA_PATH))
                 .expect("the rendered data file is JSON");
             let text = |name: &str| data[name].as_str().unwrap_or_default().to_owned();
@@ -195,42 +195,16 @@ fn bundle_text(bundle: &crate::Bundle, path: &str) -> String {
     String::from_utf8(file.contents.clone()).expect("the rendered file is UTF-8")
 }
 
-/// The synthetic event for a hook-script agent: one Gram records and never decides on.
-fn hook_event(platform: Platform, token: &str) -> (String, Vec<u8>) {
+/// The synthetic event for a package agent: the table's check event, which Gram records and
+/// never decides on.
+fn hook_event(package: &Package, token: &str) -> (String, Vec<u8>) {
     let session = format!("{CHECK_MARKER}-{token}");
     let message = "Test event from gram-admin's Check hook: not agent activity, safe to ignore.";
-    let (event, body) = match platform {
-        Platform::Claude => (
-            "Notification",
-            json!({
-                "hook_event_name": "Notification",
-                "session_id": session,
-                "notification_type": CHECK_MARKER,
-                "title": "gram-admin check",
-                "message": message,
-            }),
-        ),
-        Platform::Cursor => (
-            "afterAgentResponse",
-            json!({
-                "hook_event_name": "afterAgentResponse",
-                "conversation_id": session,
-                "session_id": session,
-                "text": message,
-                "additional_data": { "gram_admin_check": true },
-            }),
-        ),
-        Platform::Codex => (
-            "SessionStart",
-            json!({
-                "hook_event_name": "SessionStart",
-                "session_id": session,
-                "additional_data": { "gram_admin_check": true, "message": message },
-            }),
-        ),
-        Platform::OpenCode => unreachable!("OpenCode is a module agent"),
-    };
-    (event.to_owned(), serde_json::to_vec(&body).expect("JSON"))
+    let body = package.check_payload(&session, CHECK_MARKER, message);
+    (
+        package.check_event.to_owned(),
+        serde_json::to_vec(&body).expect("JSON"),
+    )
 }
 
 /// OpenCode's synthetic event: a `hook.ingest.v1` envelope as its module builds them.

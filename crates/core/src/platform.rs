@@ -1,17 +1,18 @@
 //! Everything gram-admin knows about each coding agent, in one place: names and paths (the
 //! [`PlatformInfo`] table), and the agent-specific JSON — plugin manifest, hooks file, MCP
-//! server entry, marketplace file. The renderers in [`crate::render`] hold no per-agent `match`.
+//! server entry, marketplace file, Check hook's test event. The renderers in [`crate::render`]
+//! hold no per-agent `match`.
 //!
-//! Adding an agent: a variant of [`Platform`], its row in [`Platform::info`], and its arms in
-//! the four builders below; the compiler points at each. Then its tests and golden file.
+//! The table has no impossible states: an agent's [`Shape`] is either a [`Package`] (it installs
+//! plugin packages from marketplaces and runs the hook script: Claude Code, Cursor, Codex) or a
+//! [`Module`] (it loads a JavaScript module in-process: OpenCode), and each carries only the
+//! facts of its kind. The manifest, hooks-file and marketplace builders are methods of
+//! [`Package`], so nothing can ask a module agent for its manifest; the lists of agents of each
+//! kind ([`Platform::packages`], [`Platform::hook_script_agents`]) are computed from the table.
 //!
-//! Two capabilities in the table keep agents of different shapes apart: how the observability
-//! plugin reaches Gram ([`Observability`]: a hook script an agent runs per event, or a module it
-//! loads in-process), and whether the agent has plugin marketplaces at all
-//! ([`PlatformInfo::marketplace`]; [`Platform::MARKETPLACE`] lists those that do). The manifest,
-//! hooks and marketplace builders are only ever called for marketplace agents; the MCP entry and
-//! install steps also for OpenCode, whose feature plugins sit in the marketplace repository as
-//! files to copy ([`crate::render::opencode`]).
+//! Adding an agent: a variant of [`Platform`], its row in [`Platform::info`] (a new
+//! [`PackageFormat`] when its JSON differs), and its arms in the builders; the compiler points
+//! at each. Then its tests and golden file (DEVELOPMENT.md, "Adding an agent").
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -36,7 +37,7 @@ pub enum Platform {
     OpenCode,
 }
 
-/// How an agent's observability plugin reaches Gram.
+/// How an agent's observability plugin reaches Gram (derived from [`Shape`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Observability {
     /// `hooks/hooks.json` runs `hooks/gram-hook.sh` per event, which posts the agent's own
@@ -47,135 +48,160 @@ pub enum Observability {
     Module,
 }
 
-/// A row of the platform table: the names and paths that differ between agents.
+/// A row of the platform table: what every agent has, and its [`Shape`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct PlatformInfo {
     pub platform: Platform,
-    /// `claude`: Gram's endpoint is `/rpc/hooks.<id>`; the command line's `--platform`.
+    /// `claude`: the command line's `--platform`; for package agents Gram's `/rpc/hooks.<id>`.
     #[ts(skip)]
     #[serde(skip)]
     pub id: &'static str,
     /// "Claude Code".
     pub display_name: &'static str,
-    /// Where the plugin manifest lives in a plugin directory.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub manifest_path: &'static str,
-    /// The variable the agent sets to the installed plugin's directory.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub plugin_root_var: &'static str,
-    /// The MCP servers file of a feature plugin.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub mcp_path: &'static str,
     /// Appended to a plugin's slug to name its directory for this agent (`payments-cursor`).
     #[ts(skip)]
     #[serde(skip)]
     pub dir_suffix: &'static str,
-    /// The marketplace file at the repository root.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub marketplace_path: &'static str,
-    /// The hook events registered: exactly those Gram's `/rpc/hooks.<id>` accepts.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub hook_events: &'static [&'static str],
-    /// Events whose hook output the agent reads as a decision (allow, deny, block): for these
-    /// the hook waits (bounded) for Gram's answer and prints it; all others are fire-and-forget.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub decision_events: &'static [&'static str],
-    /// How the observability plugin reaches Gram.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub observability: Observability,
-    /// Whether the agent installs plugins from a marketplace repository (manifest, hooks file,
-    /// marketplace file). When false the path fields above are empty and never used.
-    #[ts(skip)]
-    #[serde(skip)]
-    pub marketplace: bool,
     /// The file a preview shows first: what decides what the plugin does.
     #[ts(skip)]
     #[serde(skip)]
     pub preview_first: &'static str,
+    /// What kind of plugin the agent takes, with everything only that kind has.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub shape: Shape,
+}
+
+/// The two kinds of agent. Each carries only the facts its kind has: an agent without
+/// marketplaces has no manifest or marketplace paths at all (not empty ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Installs plugin packages (manifest, `hooks/hooks.json`, MCP file) from a marketplace
+    /// repository; its observability plugin is the hook script.
+    Package(&'static Package),
+    /// Loads JavaScript modules from its config directory; no manifest, no marketplace.
+    Module(&'static Module),
+}
+
+/// The plugin package format of an agent with marketplaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Package {
+    pub format: PackageFormat,
+    /// Where the plugin manifest lives in a plugin directory.
+    pub manifest_path: &'static str,
+    /// The variable the agent sets to the installed plugin's directory.
+    pub plugin_root_var: &'static str,
+    /// The MCP servers file of a feature plugin.
+    pub mcp_path: &'static str,
+    /// The marketplace file at the repository root.
+    pub marketplace_path: &'static str,
+    /// The hook events registered: exactly those Gram's `/rpc/hooks.<id>` accepts.
+    pub hook_events: &'static [&'static str],
+    /// Events whose hook output the agent reads as a decision (allow, deny, block): for these
+    /// the hook waits (bounded) for Gram's answer; all others are fire-and-forget.
+    pub decision_events: &'static [&'static str],
+    /// The event "Check hook" sends: one Gram records and never decides on.
+    pub check_event: &'static str,
+}
+
+/// The JSON dialects of the package agents' manifests, hooks files and marketplace files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageFormat {
+    ClaudeCode,
+    Cursor,
+    Codex,
+}
+
+/// An agent that loads the observability plugin as a module (OpenCode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Module {
+    /// The plugin hooks the module implements (the agent's names, not Gram endpoints).
+    pub hooks: &'static [&'static str],
+    /// Hooks whose outcome the agent obeys (a thrown error vetoes a tool call).
+    pub decision_hooks: &'static [&'static str],
 }
 
 const CLAUDE: PlatformInfo = PlatformInfo {
     platform: Platform::Claude,
     id: "claude",
     display_name: "Claude Code",
-    manifest_path: ".claude-plugin/plugin.json",
-    plugin_root_var: "CLAUDE_PLUGIN_ROOT",
-    mcp_path: ".mcp.json",
     dir_suffix: "",
-    marketplace_path: ".claude-plugin/marketplace.json",
-    hook_events: &[
-        "SessionStart",
-        "UserPromptSubmit",
-        "PreToolUse",
-        "PostToolUse",
-        "PostToolUseFailure",
-        "Notification",
-        "Stop",
-        "SessionEnd",
-    ],
-    decision_events: &["PreToolUse", "UserPromptSubmit"],
-    observability: Observability::HookScript,
-    marketplace: true,
     preview_first: HOOKS_JSON_PATH,
+    shape: Shape::Package(&Package {
+        format: PackageFormat::ClaudeCode,
+        manifest_path: ".claude-plugin/plugin.json",
+        plugin_root_var: "CLAUDE_PLUGIN_ROOT",
+        mcp_path: ".mcp.json",
+        marketplace_path: ".claude-plugin/marketplace.json",
+        hook_events: &[
+            "SessionStart",
+            "UserPromptSubmit",
+            "PreToolUse",
+            "PostToolUse",
+            "PostToolUseFailure",
+            "Notification",
+            "Stop",
+            "SessionEnd",
+        ],
+        decision_events: &["PreToolUse", "UserPromptSubmit"],
+        check_event: "Notification",
+    }),
 };
 
 const CURSOR: PlatformInfo = PlatformInfo {
     platform: Platform::Cursor,
     id: "cursor",
     display_name: "Cursor",
-    manifest_path: ".cursor-plugin/plugin.json",
-    plugin_root_var: "CURSOR_PLUGIN_ROOT",
-    mcp_path: "mcp.json",
     dir_suffix: "-cursor",
-    marketplace_path: ".cursor-plugin/marketplace.json",
-    hook_events: &[
-        "beforeSubmitPrompt",
-        "stop",
-        "afterAgentResponse",
-        "afterAgentThought",
-        "preToolUse",
-        "postToolUse",
-        "postToolUseFailure",
-        "beforeMCPExecution",
-        "afterMCPExecution",
-    ],
-    decision_events: &["beforeSubmitPrompt", "preToolUse", "beforeMCPExecution"],
-    observability: Observability::HookScript,
-    marketplace: true,
     preview_first: HOOKS_JSON_PATH,
+    shape: Shape::Package(&Package {
+        format: PackageFormat::Cursor,
+        manifest_path: ".cursor-plugin/plugin.json",
+        plugin_root_var: "CURSOR_PLUGIN_ROOT",
+        mcp_path: "mcp.json",
+        marketplace_path: ".cursor-plugin/marketplace.json",
+        hook_events: &[
+            "beforeSubmitPrompt",
+            "stop",
+            "afterAgentResponse",
+            "afterAgentThought",
+            "preToolUse",
+            "postToolUse",
+            "postToolUseFailure",
+            "beforeMCPExecution",
+            "afterMCPExecution",
+        ],
+        decision_events: &["beforeSubmitPrompt", "preToolUse", "beforeMCPExecution"],
+        check_event: "afterAgentResponse",
+    }),
 };
 
 const CODEX: PlatformInfo = PlatformInfo {
     platform: Platform::Codex,
     id: "codex",
     display_name: "Codex",
-    manifest_path: ".codex-plugin/plugin.json",
-    // Codex sets CLAUDE_PLUGIN_ROOT (and PLUGIN_ROOT) for `.codex-plugin` plugins.
-    plugin_root_var: "CLAUDE_PLUGIN_ROOT",
-    mcp_path: ".mcp.json",
     dir_suffix: "-codex",
-    marketplace_path: ".agents/plugins/marketplace.json",
-    // Codex also fires SessionEnd, but Gram's codex enum has none: not registered.
-    hook_events: &[
-        "SessionStart",
-        "PreToolUse",
-        "PermissionRequest",
-        "PostToolUse",
-        "UserPromptSubmit",
-        "Stop",
-    ],
-    decision_events: &["PreToolUse", "PermissionRequest", "UserPromptSubmit"],
-    observability: Observability::HookScript,
-    marketplace: true,
     preview_first: HOOKS_JSON_PATH,
+    shape: Shape::Package(&Package {
+        format: PackageFormat::Codex,
+        manifest_path: ".codex-plugin/plugin.json",
+        // Codex sets CLAUDE_PLUGIN_ROOT (and PLUGIN_ROOT) for `.codex-plugin` plugins.
+        plugin_root_var: "CLAUDE_PLUGIN_ROOT",
+        mcp_path: ".mcp.json",
+        marketplace_path: ".agents/plugins/marketplace.json",
+        // Codex also fires SessionEnd, but Gram's codex enum has none: not registered.
+        hook_events: &[
+            "SessionStart",
+            "PreToolUse",
+            "PermissionRequest",
+            "PostToolUse",
+            "UserPromptSubmit",
+            "Stop",
+        ],
+        decision_events: &["PreToolUse", "PermissionRequest", "UserPromptSubmit"],
+        check_event: "SessionStart",
+    }),
 };
 
 /// OpenCode loads every `*.js` under `plugin/` of its config directory in-process: no manifest,
@@ -184,23 +210,18 @@ const OPENCODE: PlatformInfo = PlatformInfo {
     platform: Platform::OpenCode,
     id: "opencode",
     display_name: "OpenCode",
-    manifest_path: "",
-    plugin_root_var: "",
-    mcp_path: "",
     dir_suffix: "-opencode",
-    marketplace_path: "",
-    // The plugin hooks the module implements (OpenCode's names, not Gram endpoints).
-    hook_events: &[
-        "event",
-        "chat.message",
-        "tool.execute.before",
-        "tool.execute.after",
-        "dispose",
-    ],
-    decision_events: &["tool.execute.before"],
-    observability: Observability::Module,
-    marketplace: false,
     preview_first: OPENCODE_MODULE_PATH,
+    shape: Shape::Module(&Module {
+        hooks: &[
+            "event",
+            "chat.message",
+            "tool.execute.before",
+            "tool.execute.after",
+            "dispose",
+        ],
+        decision_hooks: &["tool.execute.before"],
+    }),
 };
 
 /// The hooks file of a plugin directory; previews show it first.
@@ -223,12 +244,12 @@ impl Platform {
         Platform::OpenCode,
     ];
 
-    /// The agents with plugin marketplaces (their [`PlatformInfo::marketplace`] is true): what the
-    /// marketplace repository is rendered for.
-    pub const MARKETPLACE: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
+    /// The agents with plugin marketplaces (a [`Shape::Package`]), in table order: what the
+    /// marketplace repository is rendered for. Computed from the table at compile time.
+    pub const MARKETPLACE: [Platform; PACKAGE_AGENTS] = package_agents();
 
-    /// The agents whose observability plugin is the hook script ([`Observability::HookScript`]).
-    pub const HOOK_SCRIPT: [Platform; 3] = [Platform::Claude, Platform::Cursor, Platform::Codex];
+    /// The agents whose observability plugin is the hook script: every package agent.
+    pub const HOOK_SCRIPT: [Platform; PACKAGE_AGENTS] = Self::MARKETPLACE;
 
     /// This agent's row of the platform table.
     pub const fn info(self) -> &'static PlatformInfo {
@@ -240,17 +261,33 @@ impl Platform {
         }
     }
 
-    pub fn observability(self) -> Observability {
-        self.info().observability
-    }
-
-    pub fn has_marketplace(self) -> bool {
-        self.info().marketplace
-    }
-
     /// Every agent's row, in [`Platform::ALL`] order (what the UI lists).
     pub fn table() -> Vec<PlatformInfo> {
         Self::ALL.iter().map(|p| *p.info()).collect()
+    }
+
+    /// [`Platform::MARKETPLACE`], each with its package format.
+    pub fn packages() -> impl Iterator<Item = (Platform, &'static Package)> {
+        Self::ALL.into_iter().filter_map(|p| Some((p, p.package()?)))
+    }
+
+    /// This agent's package format, or `None` for a module agent.
+    pub fn package(self) -> Option<&'static Package> {
+        match self.info().shape {
+            Shape::Package(package) => Some(package),
+            Shape::Module(_) => None,
+        }
+    }
+
+    pub fn observability(self) -> Observability {
+        match self.info().shape {
+            Shape::Package(_) => Observability::HookScript,
+            Shape::Module(_) => Observability::Module,
+        }
+    }
+
+    pub fn has_marketplace(self) -> bool {
+        self.package().is_some()
     }
 
     pub fn id(self) -> &'static str {
@@ -261,24 +298,20 @@ impl Platform {
         self.info().display_name
     }
 
+    /// The hook events a package agent registers, or the hooks a module agent implements.
     pub fn hook_events(self) -> &'static [&'static str] {
-        self.info().hook_events
+        match self.info().shape {
+            Shape::Package(p) => p.hook_events,
+            Shape::Module(m) => m.hooks,
+        }
     }
 
+    /// The events (hooks) whose outcome the agent obeys as a decision.
     pub fn decision_events(self) -> &'static [&'static str] {
-        self.info().decision_events
-    }
-
-    pub fn manifest_path(self) -> &'static str {
-        self.info().manifest_path
-    }
-
-    pub fn mcp_path(self) -> &'static str {
-        self.info().mcp_path
-    }
-
-    pub fn marketplace_path(self) -> &'static str {
-        self.info().marketplace_path
+        match self.info().shape {
+            Shape::Package(p) => p.decision_events,
+            Shape::Module(m) => m.decision_hooks,
+        }
     }
 
     /// The directory (and plugin name) of the feature plugin `slug` for this agent.
@@ -289,91 +322,6 @@ impl Platform {
     /// The observability plugin's name: `<org>-observability`, `-observability-cursor`, ….
     pub fn observability_plugin_name(self, org_slug: &str) -> String {
         self.plugin_dir(&format!("{org_slug}-observability"))
-    }
-
-    /// The command an agent runs for `event`. It names only the plugin root variable and the
-    /// event: the Gram URL stays out of it (Cursor drops hook files whose commands hold a URL),
-    /// and `sh` runs the script even where the executable bit was lost.
-    pub fn hook_command(self, event: &str) -> String {
-        format!(
-            "sh \"${{{}}}/{HOOK_SCRIPT_PATH}\" {event}",
-            self.info().plugin_root_var
-        )
-    }
-
-    /// `hooks/hooks.json`, every event running [`Self::hook_command`] with `timeout` seconds.
-    pub fn hooks_json(self, timeout: u32) -> Value {
-        let mut events = Map::new();
-        for &event in self.hook_events() {
-            let command = self.hook_command(event);
-            let entry = match self {
-                // Matcher groups, each with a list of hooks. No matcher: it would mean nothing
-                // on non-tool events, and on tool events we want every tool.
-                Platform::Claude | Platform::Codex => json!([{
-                    "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
-                }]),
-                Platform::Cursor => json!([{ "command": command, "timeout": timeout }]),
-                Platform::OpenCode => no_marketplace(self),
-            };
-            events.insert(event.to_owned(), entry);
-        }
-        match self {
-            Platform::Cursor => json!({ "version": 1, "hooks": events }),
-            Platform::Claude | Platform::Codex => json!({ "hooks": events }),
-            Platform::OpenCode => no_marketplace(self),
-        }
-    }
-
-    /// The plugin manifest at [`Self::manifest_path`].
-    pub(crate) fn manifest(self, org: &Org, m: &Manifest<'_>) -> Value {
-        let author = json!({ "name": org.name.as_str(), "url": org.server.as_str() });
-        let contents = |value: &mut Value| match m.contents {
-            Contents::Hooks => value["hooks"] = json!(format!("./{HOOKS_JSON_PATH}")),
-            Contents::McpServers => {
-                value["mcpServers"] = json!(format!("./{}", self.mcp_path()));
-            }
-        };
-        let homepage = |value: &mut Value| {
-            if m.homepage {
-                value["homepage"] = json!(org.server.as_str());
-            }
-        };
-        match self {
-            Platform::Claude => {
-                let mut v = json!({
-                    "name": m.name, "displayName": m.display_name, "description": m.description,
-                    "version": m.version, "author": author,
-                });
-                homepage(&mut v);
-                // Declares which hosts the plugin talks to (shown to whoever installs it).
-                // Claude Code finds `hooks/hooks.json` and `.mcp.json` by itself.
-                v["network"] = json!({ "hosts": m.hosts });
-                v
-            }
-            Platform::Cursor => {
-                let mut v = json!({
-                    "name": m.name, "displayName": m.display_name, "description": m.description,
-                    "version": m.version, "author": org.contact(),
-                });
-                homepage(&mut v);
-                contents(&mut v);
-                v
-            }
-            Platform::Codex => {
-                let mut v = json!({
-                    "name": m.name, "version": m.version, "description": m.description,
-                    "author": author,
-                });
-                homepage(&mut v);
-                contents(&mut v);
-                v["interface"] = json!({
-                    "displayName": m.display_name,
-                    "shortDescription": m.short_description,
-                });
-                v
-            }
-            Platform::OpenCode => no_marketplace(self),
-        }
     }
 
     /// One MCP server's entry in this agent's MCP file (OpenCode: in a feature plugin's data
@@ -394,23 +342,21 @@ impl Platform {
             }
             headers
         };
+        let with_headers = |mut entry: Value, headers: Map<String, Value>| {
+            if !headers.is_empty() {
+                entry["headers"] = headers.into();
+            }
+            entry
+        };
         match self {
-            Platform::Claude => {
-                let mut entry = json!({ "type": "http", "url": url });
-                let headers = headers(|var| format!("${{{var}}}"));
-                if !headers.is_empty() {
-                    entry["headers"] = headers.into();
-                }
-                entry
-            }
-            Platform::Cursor => {
-                let mut entry = json!({ "url": url });
-                let headers = headers(|var| format!("${{env:{var}}}"));
-                if !headers.is_empty() {
-                    entry["headers"] = headers.into();
-                }
-                entry
-            }
+            Platform::Claude => with_headers(
+                json!({ "type": "http", "url": url }),
+                headers(|var| format!("${{{var}}}")),
+            ),
+            Platform::Cursor => with_headers(
+                json!({ "url": url }),
+                headers(|var| format!("${{env:{var}}}")),
+            ),
             Platform::Codex => {
                 let mut entry = json!({ "url": url });
                 if gram_key {
@@ -428,14 +374,10 @@ impl Platform {
             // OpenCode's own `mcp.<name>` entry. Its `{env:VAR}` is expanded by the loader module
             // (OpenCode expands it only in its config files), which sends `GRAM_KEY` to the org's
             // Gram server only.
-            Platform::OpenCode => {
-                let mut entry = json!({ "type": "remote", "url": url });
-                let headers = headers(|var| format!("{{env:{var}}}"));
-                if !headers.is_empty() {
-                    entry["headers"] = headers.into();
-                }
-                entry
-            }
+            Platform::OpenCode => with_headers(
+                json!({ "type": "remote", "url": url }),
+                headers(|var| format!("{{env:{var}}}")),
+            ),
         }
     }
 
@@ -469,11 +411,122 @@ their MCP servers at its next start (`opencode mcp list` shows them); to update,
             ),
         }
     }
+}
 
-    /// The marketplace file at [`Self::marketplace_path`], listing `plugins` in order.
-    pub(crate) fn marketplace_json(self, org: &Org, plugins: &[Listing<'_>]) -> Value {
-        match self {
-            Platform::Claude | Platform::Cursor => json!({
+/// How many agents of the table are package agents.
+const PACKAGE_AGENTS: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < Platform::ALL.len() {
+        if matches!(Platform::ALL[i].info().shape, Shape::Package(_)) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
+/// The package agents of the table, in its order.
+const fn package_agents() -> [Platform; PACKAGE_AGENTS] {
+    let mut out = [Platform::Claude; PACKAGE_AGENTS];
+    let (mut i, mut j) = (0, 0);
+    while i < Platform::ALL.len() {
+        if matches!(Platform::ALL[i].info().shape, Shape::Package(_)) {
+            out[j] = Platform::ALL[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+impl Package {
+    /// The command the agent runs for `event`. It names only the plugin root variable and the
+    /// event: the Gram URL stays out of it (Cursor drops hook files whose commands hold a URL),
+    /// and `sh` runs the script even where the executable bit was lost.
+    pub fn hook_command(&self, event: &str) -> String {
+        format!(
+            "sh \"${{{}}}/{HOOK_SCRIPT_PATH}\" {event}",
+            self.plugin_root_var
+        )
+    }
+
+    /// `hooks/hooks.json`, every event running [`Self::hook_command`] with `timeout` seconds.
+    pub fn hooks_json(&self, timeout: u32) -> Value {
+        let mut events = Map::new();
+        for &event in self.hook_events {
+            let command = self.hook_command(event);
+            let entry = match self.format {
+                // Matcher groups, each with a list of hooks. No matcher: it would mean nothing
+                // on non-tool events, and on tool events we want every tool.
+                PackageFormat::ClaudeCode | PackageFormat::Codex => json!([{
+                    "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
+                }]),
+                PackageFormat::Cursor => json!([{ "command": command, "timeout": timeout }]),
+            };
+            events.insert(event.to_owned(), entry);
+        }
+        match self.format {
+            PackageFormat::Cursor => json!({ "version": 1, "hooks": events }),
+            PackageFormat::ClaudeCode | PackageFormat::Codex => json!({ "hooks": events }),
+        }
+    }
+
+    /// The plugin manifest at [`Package::manifest_path`].
+    pub(crate) fn manifest(&self, org: &Org, m: &Manifest<'_>) -> Value {
+        let author = json!({ "name": org.name.as_str(), "url": org.server.as_str() });
+        let contents = |value: &mut Value| match m.contents {
+            Contents::Hooks => value["hooks"] = json!(format!("./{HOOKS_JSON_PATH}")),
+            Contents::McpServers => {
+                value["mcpServers"] = json!(format!("./{}", self.mcp_path));
+            }
+        };
+        let homepage = |value: &mut Value| {
+            if m.homepage {
+                value["homepage"] = json!(org.server.as_str());
+            }
+        };
+        match self.format {
+            PackageFormat::ClaudeCode => {
+                let mut v = json!({
+                    "name": m.name, "displayName": m.display_name, "description": m.description,
+                    "version": m.version, "author": author,
+                });
+                homepage(&mut v);
+                // Declares which hosts the plugin talks to (shown to whoever installs it).
+                // Claude Code finds `hooks/hooks.json` and `.mcp.json` by itself.
+                v["network"] = json!({ "hosts": m.hosts });
+                v
+            }
+            PackageFormat::Cursor => {
+                let mut v = json!({
+                    "name": m.name, "displayName": m.display_name, "description": m.description,
+                    "version": m.version, "author": org.contact(),
+                });
+                homepage(&mut v);
+                contents(&mut v);
+                v
+            }
+            PackageFormat::Codex => {
+                let mut v = json!({
+                    "name": m.name, "version": m.version, "description": m.description,
+                    "author": author,
+                });
+                homepage(&mut v);
+                contents(&mut v);
+                v["interface"] = json!({
+                    "displayName": m.display_name,
+                    "shortDescription": m.short_description,
+                });
+                v
+            }
+        }
+    }
+
+    /// The marketplace file at [`Package::marketplace_path`], listing `plugins` in order.
+    pub(crate) fn marketplace_json(&self, org: &Org, plugins: &[Listing<'_>]) -> Value {
+        match self.format {
+            PackageFormat::ClaudeCode | PackageFormat::Cursor => json!({
                 "name": org.marketplace_name.as_str(),
                 "owner": org.contact(),
                 "metadata": { "description": format!("{}'s coding-agent plugins, published from Gram.", org.name.as_str()) },
@@ -481,7 +534,7 @@ their MCP servers at its next start (`opencode mcp list` shows them); to update,
                     "name": p.name, "source": format!("./{}", p.name), "description": p.description,
                 })).collect::<Vec<_>>(),
             }),
-            Platform::Codex => json!({
+            PackageFormat::Codex => json!({
                 "name": org.marketplace_name.as_str(),
                 "interface": { "displayName": format!("{} plugins", org.name.as_str()) },
                 "plugins": plugins.iter().map(|p| json!({
@@ -493,19 +546,35 @@ their MCP servers at its next start (`opencode mcp list` shows them); to update,
                     },
                 })).collect::<Vec<_>>(),
             }),
-            Platform::OpenCode => no_marketplace(self),
         }
     }
-}
 
-/// The builders above are for marketplace agents only: every caller iterates
-/// [`Platform::MARKETPLACE`] or dispatches on [`Observability`] first.
-#[track_caller]
-fn no_marketplace(platform: Platform) -> ! {
-    unreachable!(
-        "{} has no plugin manifest, hooks file or marketplace: iterate Platform::MARKETPLACE",
-        platform.display_name()
-    )
+    /// The payload of "Check hook"'s synthetic [`Package::check_event`], in this agent's shape:
+    /// labelled as a gram-admin check in `session` and `message`.
+    pub fn check_payload(&self, session: &str, marker: &str, message: &str) -> Value {
+        let event = self.check_event;
+        match self.format {
+            PackageFormat::ClaudeCode => json!({
+                "hook_event_name": event,
+                "session_id": session,
+                "notification_type": marker,
+                "title": "gram-admin check",
+                "message": message,
+            }),
+            PackageFormat::Cursor => json!({
+                "hook_event_name": event,
+                "conversation_id": session,
+                "session_id": session,
+                "text": message,
+                "additional_data": { "gram_admin_check": true },
+            }),
+            PackageFormat::Codex => json!({
+                "hook_event_name": event,
+                "session_id": session,
+                "additional_data": { "gram_admin_check": true, "message": message },
+            }),
+        }
+    }
 }
 
 /// What a plugin manifest says, whatever the agent.
@@ -583,22 +652,31 @@ mod tests {
 
     #[test]
     fn capability_lists_match_the_table() {
-        let marketplace: Vec<Platform> = Platform::ALL
-            .into_iter()
-            .filter(|p| p.has_marketplace())
-            .collect();
-        assert_eq!(marketplace, Platform::MARKETPLACE);
+        let marketplace: Vec<Platform> = Platform::packages().map(|(p, _)| p).collect();
+        assert_eq!(
+            marketplace,
+            [Platform::Claude, Platform::Cursor, Platform::Codex]
+        );
         let scripts: Vec<Platform> = Platform::ALL
             .into_iter()
             .filter(|p| p.observability() == Observability::HookScript)
             .collect();
         assert_eq!(scripts, Platform::HOOK_SCRIPT);
-        for p in Platform::MARKETPLACE {
-            let info = p.info();
-            for path in [info.manifest_path, info.mcp_path, info.marketplace_path] {
+        for (p, package) in Platform::packages() {
+            for path in [
+                package.manifest_path,
+                package.mcp_path,
+                package.marketplace_path,
+            ] {
                 assert!(!path.is_empty(), "{p}: a marketplace agent needs its paths");
             }
+            assert!(
+                package.hook_events.contains(&package.check_event)
+                    && !package.decision_events.contains(&package.check_event),
+                "{p}: the check event is registered and never decided on"
+            );
         }
+        assert!(Platform::OpenCode.package().is_none());
         assert_eq!(Platform::OpenCode.id(), "opencode");
         assert_eq!(
             serde_json::to_value(Platform::OpenCode).unwrap(),
@@ -619,7 +697,7 @@ mod tests {
             "acme-observability-codex"
         );
         assert_eq!(
-            Platform::Cursor.hook_command("stop"),
+            Platform::Cursor.package().unwrap().hook_command("stop"),
             "sh \"${CURSOR_PLUGIN_ROOT}/hooks/gram-hook.sh\" stop"
         );
     }

@@ -11,7 +11,7 @@ use crate::error::Problem;
 use crate::field::{Field, PluginField, ServerField};
 use crate::names;
 use crate::org::Org;
-use crate::platform::{Contents, Manifest};
+use crate::platform::{Contents, Manifest, Package};
 
 use super::{content_version, json_file, Platform};
 
@@ -202,8 +202,13 @@ impl Feature {
         platform.plugin_dir(self.slug.as_str())
     }
 
-    /// Renders this plugin for `platform`.
-    pub(crate) fn render(&self, org: &Org, platform: Platform) -> Result<Bundle, Problem> {
+    /// Renders this plugin as `platform`'s package.
+    pub(crate) fn render(
+        &self,
+        org: &Org,
+        platform: Platform,
+        package: &Package,
+    ) -> Result<Bundle, Problem> {
         let mut bundle = Bundle::new();
         let mut servers = Map::new();
         for server in &self.servers {
@@ -218,13 +223,13 @@ impl Feature {
             );
         }
         bundle.insert(
-            platform.mcp_path(),
+            package.mcp_path,
             json_file(&json!({ "mcpServers": servers })),
             FileMode::Regular,
         )?;
         let version = content_version(&bundle);
         let name = self.dir_name(platform);
-        let manifest = platform.manifest(
+        let manifest = package.manifest(
             org,
             &Manifest {
                 name: &name,
@@ -238,7 +243,7 @@ impl Feature {
             },
         );
         bundle.insert(
-            platform.manifest_path(),
+            package.manifest_path,
             json_file(&manifest),
             FileMode::Regular,
         )?;

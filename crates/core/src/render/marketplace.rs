@@ -102,13 +102,16 @@ impl MarketplaceSpec {
 /// Renders the whole marketplace repository.
 pub fn marketplace(org: &Org, key: &HooksKey, market: &Marketplace) -> Result<Bundle> {
     let mut bundle = Bundle::new();
-    for platform in Platform::MARKETPLACE {
+    for (platform, package) in Platform::packages() {
         bundle.insert_under(
             &platform.observability_plugin_name(org.slug()),
             observability_plugin(org, key, platform)?,
         )?;
         for plugin in &market.plugins {
-            bundle.insert_under(&plugin.dir_name(platform), plugin.render(org, platform)?)?;
+            bundle.insert_under(
+                &plugin.dir_name(platform),
+                plugin.render(org, platform, package)?,
+            )?;
         }
         let obs_name = platform.observability_plugin_name(org.slug());
         let obs_description = observability_description(org);
@@ -128,8 +131,8 @@ pub fn marketplace(org: &Org, key: &HooksKey, market: &Marketplace) -> Result<Bu
             required: false,
         }));
         bundle.insert(
-            platform.marketplace_path(),
-            json_file(&platform.marketplace_json(org, &listings)),
+            package.marketplace_path,
+            json_file(&package.marketplace_json(org, &listings)),
             FileMode::Regular,
         )?;
     }

@@ -4,7 +4,7 @@ use crate::bundle::{Bundle, FileMode};
 use crate::error::Result;
 use crate::key::HooksKey;
 use crate::org::Org;
-use crate::platform::{Contents, Manifest, Observability};
+use crate::platform::{Contents, Manifest, Package, Shape};
 
 use super::hook_script::{
     curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS,
@@ -13,15 +13,20 @@ use super::{content_version, json_file, Platform, HOOKS_JSON_PATH};
 
 /// Renders the observability plugin for `platform`: manifest, hooks file, hook script and
 /// the curl config that holds its endpoint and key — or, for an agent that loads modules
-/// ([`Observability::Module`]: OpenCode), the module and its data file.
+/// ([`Shape::Module`]: OpenCode), the module and its data file.
 pub fn observability_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
-    match platform.observability() {
-        Observability::HookScript => hook_script_plugin(org, key, platform),
-        Observability::Module => super::opencode::opencode_plugin(org, key),
+    match platform.info().shape {
+        Shape::Package(package) => hook_script_plugin(org, key, platform, package),
+        Shape::Module(_) => super::opencode::opencode_plugin(org, key),
     }
 }
 
-fn hook_script_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<Bundle> {
+fn hook_script_plugin(
+    org: &Org,
+    key: &HooksKey,
+    platform: Platform,
+    package: &Package,
+) -> Result<Bundle> {
     let mut bundle = Bundle::new();
     bundle.insert(
         HOOK_SCRIPT_PATH,
@@ -35,7 +40,7 @@ fn hook_script_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<B
     )?;
     bundle.insert(
         HOOKS_JSON_PATH,
-        json_file(&platform.hooks_json(HOOK_TIMEOUT_SECONDS)),
+        json_file(&package.hooks_json(HOOK_TIMEOUT_SECONDS)),
         FileMode::Regular,
     )?;
     let version = content_version(&bundle);
@@ -50,7 +55,7 @@ fn hook_script_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<B
         "Reports agent activity to {}'s Gram project.",
         org.name.as_str()
     );
-    let manifest = platform.manifest(
+    let manifest = package.manifest(
         org,
         &Manifest {
             name: &name,
@@ -65,7 +70,7 @@ fn hook_script_plugin(org: &Org, key: &HooksKey, platform: Platform) -> Result<B
         },
     );
     bundle.insert(
-        platform.manifest_path(),
+        package.manifest_path,
         json_file(&manifest),
         FileMode::Regular,
     )?;
