@@ -2,7 +2,7 @@
 import type { Platform } from "./Platform";
 
 /**
- * A row of the platform table: the names and paths that differ between agents.
+ * A row of the platform table: what every agent has, and its [`Shape`].
  */
 export type PlatformInfo = { platform: Platform, 
 /**
