@@ -268,7 +268,9 @@ impl Platform {
 
     /// [`Platform::MARKETPLACE`], each with its package format.
     pub fn packages() -> impl Iterator<Item = (Platform, &'static Package)> {
-        Self::ALL.into_iter().filter_map(|p| Some((p, p.package()?)))
+        Self::ALL
+            .into_iter()
+            .filter_map(|p| Some((p, p.package()?)))
     }
 
     /// This agent's package format, or `None` for a module agent.

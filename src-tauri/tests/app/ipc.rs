@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gram_admin_app::{with_commands, AppState, GithubState};
+use gram_admin_core::actions::Github;
 use gram_admin_core::github::auth::DeviceFlow;
 use gram_admin_core::gram::session::Overrides;
 use gram_admin_core::secrets::MemoryStore;
@@ -32,10 +33,8 @@ impl Ui {
         Self::with_github(
             store,
             settings,
-            GithubState::new(
-                "http://127.0.0.1:9",
-                DeviceFlow::new("http://127.0.0.1:9", "test-client"),
-            ),
+            "http://127.0.0.1:9",
+            DeviceFlow::new("http://127.0.0.1:9", "test-client"),
         )
     }
 
@@ -43,11 +42,16 @@ impl Ui {
     pub(crate) fn with_github(
         store: Arc<MemoryStore>,
         settings: Option<PathBuf>,
-        github: GithubState,
+        api: &str,
+        flow: DeviceFlow,
     ) -> Self {
+        let github = Github {
+            api: Github::api(api).expect("a GitHub API URL"),
+            ..Github::com()
+        };
         let app = with_commands(mock_builder())
-            .manage(AppState::new(store, Overrides::default(), settings))
-            .manage(github)
+            .manage(AppState::new(store, Overrides::default(), settings, github))
+            .manage(GithubState::new(flow))
             .build(mock_context(noop_assets()))
             .expect("mock app");
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())

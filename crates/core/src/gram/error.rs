@@ -51,11 +51,11 @@ impl Operation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GramError {
     /// 401: the session is missing, expired or revoked.
-    #[error("Gram at {server} says you are not signed in — sign in again (gram-admin login --server {server}).")]
+    #[error("Gram at {server} says you are not signed in — sign in again.")]
     NotSignedIn { server: String },
 
     /// Nothing saved and nothing in GRAM_SESSION.
-    #[error("You are not signed in to Gram — sign in first (gram-admin login --server URL).")]
+    #[error("You are not signed in to Gram — sign in first.")]
     NoSession,
 
     /// 403: signed in, but this account may not do this here.
@@ -104,6 +104,10 @@ pub enum GramError {
     /// The server URL itself is unusable.
     #[error("{server:?} is not a usable Gram server URL: {why}.")]
     BadServer { server: String, why: String },
+
+    /// An input (a server URL, a project) does not parse.
+    #[error(transparent)]
+    Invalid(#[from] crate::Problem),
 
     /// The signed-in account has no organization, or not the one needed.
     #[error("{0}")]

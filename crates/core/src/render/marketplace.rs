@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::bundle::{Bundle, FileMode};
 use crate::domain::MarketplaceRepo;
@@ -301,10 +300,7 @@ The observability plugin for OpenCode is not in this repository: your Gram admin
         "Claude Code reads managed settings (`managed-settings.json`, deployed by your device management) — this adds the \
 marketplace for everyone and turns the observability plugin on:\n"
     );
-    let settings = json!({
-        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
-        "enabledPlugins": { format!("{}@{mkt}", obs(Platform::Claude)): true },
-    });
+    let settings = super::rollout::claude_managed_settings(org, repo);
     let _ = writeln!(
         w,
         "```json\n{}\n```\n",

@@ -7,6 +7,7 @@ mod markdown;
 mod marketplace;
 mod observability;
 pub mod opencode;
+pub mod rollout;
 
 use sha2::{Digest, Sha256};
 
