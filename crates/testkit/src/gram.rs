@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use gram_admin_core::Platform;
 
 use crate::contract::{Contract, Operation};
+use crate::server::Server;
 
 /// One request as Gram received it, bytes untouched.
 #[derive(Debug, Clone)]
@@ -144,17 +145,15 @@ struct State {
 /// Dropping it fails the test when a prepared answer was never asked for, or when a contract
 /// violation was never looked at ([`Self::violations`] / [`Self::take_violations`]).
 pub struct GramStandIn {
-    addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
+    server: Server,
     state: Arc<State>,
-    thread: Option<JoinHandle<()>>,
     violations_seen: AtomicBool,
 }
 
 impl std::fmt::Debug for GramStandIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GramStandIn")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish()
     }
 }
@@ -162,8 +161,6 @@ impl std::fmt::Debug for GramStandIn {
 impl GramStandIn {
     /// Starts a stand-in that answers `200 {}` to every hook.
     pub fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let addr = server.server_addr().to_ip().expect("an IP address");
         let mut routes = Routes::default();
         for op in HOOK_OPERATIONS.iter() {
             routes
@@ -176,20 +173,13 @@ impl GramStandIn {
             arrived: Condvar::new(),
             routes: Mutex::new(routes),
         });
-        let thread = {
-            let (server, state) = (server.clone(), state.clone());
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    let state = state.clone();
-                    std::thread::spawn(move || handle(&state, request));
-                }
-            })
+        let server = {
+            let state = state.clone();
+            Server::start(move |request| handle(&state, request))
         };
         Self {
-            addr,
             server,
             state,
-            thread: Some(thread),
             violations_seen: AtomicBool::new(false),
         }
     }
@@ -235,7 +225,7 @@ impl GramStandIn {
 
     /// Base URL, e.g. `http://127.0.0.1:40123` — what the plugin's `--server` is.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     pub fn requests(&self) -> Vec<HookRequest> {
@@ -288,10 +278,7 @@ impl GramStandIn {
 
 impl Drop for GramStandIn {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
         if std::thread::panicking() {
             return;
         }

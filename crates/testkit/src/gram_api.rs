@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::gram::{Answer, GramStandIn, HookRequest};
+use crate::server::Server;
 
 /// The admin's dashboard session in [`GramApi::acme`] (an opaque token, nothing key-shaped).
 pub const ACME_SESSION: &str = "test-session-acme-admin";
@@ -696,8 +697,7 @@ impl World {
 /// auth.callback. It also serves the page Gram redirects to once signed in.
 struct IdentityProvider {
     url: String,
-    server: Arc<tiny_http::Server>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    _server: Server,
 }
 
 impl std::fmt::Debug for IdentityProvider {
@@ -710,33 +710,13 @@ impl std::fmt::Debug for IdentityProvider {
 
 impl IdentityProvider {
     fn start(world: Arc<Mutex<World>>, gram: String) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("an IP address")
-        );
-        let thread = {
-            let server = server.clone();
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    let answer = idp_page(&world, &gram, request.url());
-                    let _ = request.respond(answer);
-                }
-            })
-        };
+        let server = Server::serial(move |request| {
+            let answer = idp_page(&world, &gram, request.url());
+            let _ = request.respond(answer);
+        });
         Self {
-            url,
-            server,
-            thread: Mutex::new(Some(thread)),
-        }
-    }
-}
-
-impl Drop for IdentityProvider {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.lock().expect("lock").take() {
-            let _ = thread.join();
+            url: server.url(),
+            _server: server,
         }
     }
 }
