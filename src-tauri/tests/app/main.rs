@@ -2,6 +2,7 @@
 //! through Tauri's IPC on the mock runtime (what the UI sends and receives), and the shell's
 //! configuration (permissions, the one module that talks to Tauri).
 
+mod boundary;
 mod commands;
 mod github;
 mod gram;
