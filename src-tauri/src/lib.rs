@@ -5,6 +5,7 @@ mod dialog;
 pub mod error;
 pub mod github;
 pub mod progress;
+pub mod publish_steps;
 mod signin_window;
 pub mod state;
 pub mod views;
@@ -45,6 +46,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         github::plan_publish,
         github::publish_marketplace,
         github::cancel_publish,
+        publish_steps::list_publish_steps,
     ])
 }
 

@@ -179,6 +179,28 @@ fn list_platforms_gives_the_ui_every_agent_from_the_core_table() {
 }
 
 #[test]
+fn list_publish_steps_gives_the_ui_each_steps_label_and_whether_it_moves_the_branch() {
+    let steps = invoke("list_publish_steps", json!({})).expect("steps");
+    let steps = steps.as_array().expect("a list");
+    assert_eq!(steps.len(), gram_admin_core::github::Step::ALL.len());
+    assert_eq!(
+        steps[0],
+        json!({ "step": "connect", "label": "Connecting to GitHub", "moves_branch": false })
+    );
+    let moving: Vec<&Value> = steps
+        .iter()
+        .filter(|s| s["moves_branch"] == true)
+        .map(|s| &s["step"])
+        .collect();
+    assert_eq!(moving, [&json!("update_branch"), &json!("create_branch")]);
+    let update = steps
+        .iter()
+        .find(|s| s["step"] == "update_branch")
+        .expect("update_branch");
+    assert_eq!(update["label"], "Moving the branch to the new commit");
+}
+
+#[test]
 fn preview_reveals_the_key_only_when_asked() {
     let key = "0".repeat(64);
     let masked = invoke(

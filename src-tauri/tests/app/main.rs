@@ -3,6 +3,7 @@
 //! configuration (permissions, the one module that talks to Tauri), and how the app ships
 //! (bundles, CI).
 
+mod boundary;
 mod commands;
 mod github;
 mod gram;

@@ -46,6 +46,24 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the order a publish may start them (the app labels each one).
+    pub const ALL: [Step; 14] = [
+        Step::Connect,
+        Step::ReadRepository,
+        Step::ReadUser,
+        Step::CreateRepository,
+        Step::ReadBranch,
+        Step::ReadCommit,
+        Step::ReadTree,
+        Step::ReadFile,
+        Step::SeedRepository,
+        Step::UploadBlob,
+        Step::CreateTree,
+        Step::CreateCommit,
+        Step::UpdateBranch,
+        Step::CreateBranch,
+    ];
+
     /// What the step does, as a phrase ("reading the branch").
     pub fn doing(self) -> &'static str {
         match self {
