@@ -4,6 +4,7 @@ pub mod commands;
 mod dialog;
 pub mod error;
 pub mod github;
+mod opener;
 mod signin_window;
 pub mod state;
 pub mod views;
