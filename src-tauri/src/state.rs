@@ -142,9 +142,12 @@ impl AppState {
         Ok(view)
     }
 
+    /// Ends the saved session at Gram (`auth.logout`) and forgets it; it is forgotten even when
+    /// Gram cannot be reached.
     pub async fn sign_out(&self) -> Result<(), AppError> {
         *self.account.lock().await = None;
-        Ok(session::forget_session(self.store.as_ref())?)
+        session::sign_out(self.store.as_ref()).await?;
+        Ok(())
     }
 
     /// Saves the project hook events go to (it must be one of the organization's).
