@@ -40,7 +40,7 @@ pub async fn session_from_window<R: Runtime>(
     let window = WebviewWindowBuilder::new(app, SIGN_IN_WINDOW, WebviewUrl::External(login))
         .title("Sign in to Gram")
         .inner_size(520.0, 720.0)
-        .incognito(true)
+        .incognito(ephemeral_store())
         .on_navigation(move |url| may_navigate(url, &gram, LOOPBACK_HTTP))
         .on_new_window(|_, _| NewWindowResponse::Deny)
         .build()
@@ -68,6 +68,14 @@ pub async fn session_from_window<R: Runtime>(
             return Ok(session);
         }
     }
+}
+
+/// Whether the sign-in window gets an ephemeral data store of its own: always, except in a
+/// debug build driven by WebDriver (tauri-driver sets `TAURI_WEBVIEW_AUTOMATION=true`), where
+/// WebKit lets only the first web context be automated and the e2e suite could not reach the
+/// identity provider's page in a second, ephemeral one.
+fn ephemeral_store() -> bool {
+    !(cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true"))
 }
 
 /// Where the sign-in window may go: Gram's own origin (whatever its scheme: a Gram on this
@@ -121,6 +129,12 @@ mod tests {
         ] {
             assert!(!may_navigate(&url(bad), &gram, false), "{bad} allowed");
         }
+    }
+
+    #[test]
+    fn outside_webdriver_the_sign_in_window_keeps_no_cookie_on_disk() {
+        assert_eq!(std::env::var_os("TAURI_WEBVIEW_AUTOMATION"), None);
+        assert!(ephemeral_store(), "the sign-in window must be incognito");
     }
 
     #[test]
