@@ -7,8 +7,7 @@ use std::io::{IsTerminal, Read, Write};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use gram_admin_core::gram::session::{
-    current_session, forget_session, save_session, saved_session, settings_path, Overrides,
-    Settings,
+    self, current_session, save_session, settings_path, Overrides, Settings, SignedOut,
 };
 use gram_admin_core::gram::{export_with_minted_key, GramClient, SignedIn, ZipDestination};
 use gram_admin_core::secrets::Keychain;
@@ -156,15 +155,21 @@ fn set_echo(on: bool) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// `gram-admin logout`.
+/// `gram-admin logout`: Gram ends the session (a copy of it elsewhere stops working too), and
+/// the keychain forgets it — even when Gram cannot be reached.
 pub fn logout() -> Result<()> {
     let store = keychain();
-    let saved = saved_session(&store)?;
-    forget_session(&store)?;
+    let signed_out = block_on(session::sign_out(&store))?;
     let mut stdout = std::io::stdout().lock();
-    match saved {
-        Some(s) => writeln!(stdout, "Signed out of {}.", s.server)?,
-        None => writeln!(stdout, "You were not signed in.")?,
+    match signed_out {
+        SignedOut::Ended { server } => writeln!(stdout, "Signed out of {server}.")?,
+        SignedOut::ForgottenOnly { server, why } => {
+            writeln!(stdout, "Signed out of {server} on this machine.")?;
+            eprintln!(
+                "warning: {why} The session is forgotten here, but Gram still accepts it until it expires."
+            );
+        }
+        SignedOut::WasNot => writeln!(stdout, "You were not signed in.")?,
     }
     if std::env::var_os("GRAM_SESSION").is_some_and(|v| !v.is_empty()) {
         eprintln!(
