@@ -95,9 +95,13 @@ pub async fn github_device_start(github: State<'_, GithubState>) -> Result<Devic
 }
 
 /// Opens the device flow's verification page in the system browser (only that page: the URL
-/// comes from GitHub's answer, never from the webview).
+/// comes from GitHub's answer, never from the webview, and must be a page of the configured
+/// GitHub like any other the app opens).
 #[tauri::command]
-pub async fn github_open_verification(github: State<'_, GithubState>) -> Result<(), AppError> {
+pub async fn github_open_verification(
+    state: State<'_, AppState>,
+    github: State<'_, GithubState>,
+) -> Result<(), AppError> {
     let url = github
         .pending
         .lock()
@@ -110,57 +114,32 @@ pub async fn github_open_verification(github: State<'_, GithubState>) -> Result<
                 "Start signing in to GitHub first.",
             )
         })?;
-    if !url.starts_with("https://") && !cfg!(debug_assertions) {
-        return Err(AppError::new(
-            ErrorCode::Remote,
-            format!("GitHub sent a verification page that is not https: {url}."),
-        ));
-    }
-    open_in_browser(&url)
-}
-
-fn open_in_browser(url: &str) -> Result<(), AppError> {
-    #[cfg(target_os = "linux")]
-    let mut command = std::process::Command::new("xdg-open");
-    #[cfg(target_os = "macos")]
-    let mut command = std::process::Command::new("open");
-    #[cfg(target_os = "windows")]
-    let mut command = {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    };
-    command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(drop)
+    let page = crate::opener::github_page(&url, &github_web(&state), crate::opener::LOOPBACK_HTTP)
         .map_err(|e| {
             AppError::new(
-                ErrorCode::Internal,
-                format!("Could not open a browser ({e}); open {url} yourself."),
+                ErrorCode::Remote,
+                format!("GitHub sent a verification page the app does not open ({url}). {e}"),
             )
-        })
+        })?;
+    crate::opener::open(&page)
+}
+
+/// The configured GitHub's web address (`https://github.com/`, or the Enterprise host).
+fn github_web(state: &AppState) -> String {
+    state
+        .ctx()
+        .github()
+        .connection(gram_admin_core::Sensitive::new(String::new()))
+        .web_url("")
 }
 
 /// Opens a page of the configured GitHub (the published commit) in the system browser; any
 /// other address is refused, so the webview cannot open arbitrary URLs.
 #[tauri::command]
 pub async fn github_open_page(state: State<'_, AppState>, url: String) -> Result<(), AppError> {
-    let web = state
-        .ctx()
-        .github()
-        .connection(gram_admin_core::Sensitive::new(String::new()))
-        .web_url("");
-    if !url.starts_with(&web) || url.chars().any(char::is_whitespace) {
-        return Err(AppError::new(
-            ErrorCode::InvalidInput,
-            format!("Only pages on {web} are opened from the app."),
-        ));
-    }
-    open_in_browser(&url)
+    let page = crate::opener::github_page(&url, &github_web(&state), crate::opener::LOOPBACK_HTTP)
+        .map_err(|e| AppError::new(ErrorCode::InvalidInput, e))?;
+    crate::opener::open(&page)
 }
 
 /// Waits until the code is entered on GitHub (or refused, expired, cancelled), then keeps the

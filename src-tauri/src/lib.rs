@@ -4,6 +4,7 @@ pub mod commands;
 mod dialog;
 pub mod error;
 pub mod github;
+mod opener;
 pub mod progress;
 pub mod publish_steps;
 mod signin_window;

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand};
 use gram_admin_core::actions::{keys as key_actions, plugins as plugin_actions, session};
+use gram_admin_core::gram::session::SignedOut;
 use gram_admin_core::{MarketplaceSpec, ProjectSlug, Sensitive, ServerUrl};
 use serde::Serialize;
 
@@ -113,14 +114,21 @@ fn set_echo(on: bool) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// `gram-admin logout`.
+/// `gram-admin logout`: Gram ends the session (a copy of it elsewhere stops working too), and
+/// the keychain forgets it — even when Gram cannot be reached.
 pub fn logout() -> Result<()> {
     let ctx = context(None)?;
     let signed_out = block_on(session::sign_out(&ctx))?;
     let mut stdout = std::io::stdout().lock();
-    match signed_out.server {
-        Some(server) => writeln!(stdout, "Signed out of {server}.")?,
-        None => writeln!(stdout, "You were not signed in.")?,
+    match signed_out {
+        SignedOut::Ended { server } => writeln!(stdout, "Signed out of {server}.")?,
+        SignedOut::ForgottenOnly { server, why } => {
+            writeln!(stdout, "Signed out of {server} on this machine.")?;
+            eprintln!(
+                "warning: {why} The session is forgotten here, but Gram still accepts it until it expires."
+            );
+        }
+        SignedOut::WasNot => writeln!(stdout, "You were not signed in.")?,
     }
     if std::env::var_os("GRAM_SESSION").is_some_and(|v| !v.is_empty()) {
         eprintln!(

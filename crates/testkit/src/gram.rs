@@ -85,6 +85,12 @@ pub enum Answer {
         location: String,
         headers: Vec<(String, String)>,
     },
+    /// A status with no body, with more headers (e.g. `Set-Cookie`); checked against the
+    /// contract (the status must be declared, without a body).
+    Empty {
+        status: u16,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl Answer {
@@ -94,6 +100,7 @@ impl Answer {
             Answer::Json(status, _) | Answer::Raw(status, _) => *status,
             Answer::After(_, next) => next.status(),
             Answer::Redirect { .. } => 307,
+            Answer::Empty { status, .. } => *status,
         }
     }
 
@@ -400,6 +407,13 @@ fn handle(state: &State, mut request: tiny_http::Request) {
             extra_headers.push(("Location".to_owned(), location));
             extra_headers.extend(headers);
             (307, Vec::new())
+        }
+        Answer::Empty { status, headers } => {
+            if let Some((contract, op)) = routed {
+                violations.extend(contract.check_response(op, status, None));
+            }
+            extra_headers.extend(headers);
+            (status, Vec::new())
         }
         Answer::After(..) => unreachable!("After was unwrapped above"),
     };

@@ -227,10 +227,11 @@ impl GramApi {
 
     /// Installs the standing answers of every operation this Gram plays on `gram`.
     pub fn install(&self, gram: &GramStandIn) {
-        let ops: [(&str, Handler); 11] = [
+        let ops: [(&str, Handler); 12] = [
             ("authLogin", World::auth_login),
             ("authCallback", World::auth_callback),
             ("sessionInfo", World::auth_info),
+            ("logout", World::logout),
             ("createAPIKey", World::create_key),
             ("listAPIKeys", World::list_keys),
             ("revokeAPIKey", World::revoke_key),
@@ -479,6 +480,24 @@ impl World {
                 "whitelisted": true,
             }),
         )
+    }
+
+    /// `auth.logout`: the session ends (every later call with it answers 401), and the
+    /// browser's cookie is cleared.
+    fn logout(&mut self, r: &HookRequest, _: &str) -> Answer {
+        let Some(session) = r.header("Gram-Session") else {
+            return unauthorized();
+        };
+        if self.sessions.remove(session).is_none() {
+            return unauthorized();
+        }
+        Answer::Empty {
+            status: 200,
+            headers: vec![(
+                "Set-Cookie".into(),
+                "gram_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".into(),
+            )],
+        }
     }
 
     fn create_key(&mut self, r: &HookRequest, _: &str) -> Answer {

@@ -327,3 +327,51 @@ fn check_hook_sends_the_pasted_key_and_returns_status_latency_and_verdict() {
     assert_eq!(err["problems"][0]["field"], "key", "{err}");
     assert_eq!(gram.requests().len(), 2);
 }
+
+/// With the shipped ACL (build.rs's app manifest, capabilities/): the main window may call the
+/// app's commands; the Gram sign-in window may call none, even while it shows a local page —
+/// it is protected by more than Tauri's remote-origin guard.
+#[test]
+fn with_the_shipped_capabilities_only_the_main_window_may_call_commands() {
+    let app = with_commands(mock_builder())
+        .manage(AppState::new(
+            Arc::new(MemoryStore::new()),
+            Overrides::default(),
+            None,
+            Github::com(),
+        ))
+        .manage(GithubState::new(DeviceFlow::new(
+            "http://127.0.0.1:9",
+            "test-client",
+        )))
+        .build(tauri::generate_context!(test = true))
+        .expect("mock app with the shipped capabilities");
+    let window = |label: &str| {
+        use tauri::Manager;
+        app.get_webview_window(label).unwrap_or_else(|| {
+            WebviewWindowBuilder::new(&app, label, Default::default())
+                .build()
+                .expect("mock window")
+        })
+    };
+    let main = UiWindow(window("main"));
+    let sign_in = UiWindow(window("gram-sign-in"));
+
+    main.invoke("list_platforms", json!({}))
+        .expect("the main window may list the agents");
+    assert_eq!(
+        main.invoke("gram_status", json!({})).expect("status")["state"],
+        "signed_out"
+    );
+    for cmd in [
+        "list_platforms",
+        "gram_status",
+        "gram_sign_out",
+        "github_open_page",
+    ] {
+        let err = sign_in
+            .invoke(cmd, json!({ "url": "https://github.com/" }))
+            .expect_err(cmd);
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
+}

@@ -155,7 +155,7 @@ fn keys_in_zip(path: &Path) -> Vec<String> {
 
 #[test]
 fn login_whoami_logout() {
-    let (gram, _api) = GramApi::acme();
+    let (gram, api) = GramApi::acme();
     let machine = Machine::new();
     let url = gram.url();
 
@@ -201,6 +201,9 @@ fn login_whoami_logout() {
         (run.code, run.stdout.as_str()),
         (Some(0), format!("Signed out of {url}.\n").as_str())
     );
+    // Gram ended the session: a copy of it anywhere else (the browser it came from) is refused.
+    assert!(!api.session_is_live(ACME_SESSION), "Gram still accepts it");
+    assert_eq!(calls(&gram, "logout"), 1);
     let run = machine.run(&["whoami"]);
     assert_eq!(run.code, Some(1));
     assert_eq!(

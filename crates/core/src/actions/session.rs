@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Context, Error};
 use crate::domain::{ProjectSlug, ServerUrl};
-use crate::gram::session as stored;
+use crate::gram::session::{self as stored, SignedOut};
 use crate::gram::{GramClient, GramError, Project, SignedIn};
 use crate::secrets::SecretName;
 use crate::sensitive::Sensitive;
@@ -104,23 +104,14 @@ pub async fn sign_in(
     Ok(account)
 }
 
-/// What signing out left behind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedOut {
-    /// The server the forgotten session belonged to (`None`: there was none).
-    pub server: Option<ServerUrl>,
-}
-
-/// Forgets the saved session and the marketplace's hooks key (it belongs to that sign-in's
-/// organization). Forgetting nothing is not an error.
+/// Ends the saved session at Gram and forgets it ([`stored::sign_out`]), and forgets the
+/// marketplace's hooks key (it belongs to that sign-in's organization). Signing out when signed
+/// out is not an error.
 pub async fn sign_out(ctx: &Context) -> Result<SignedOut, Error> {
-    let saved = stored::saved_session(ctx.store())?;
     ctx.keep(None).await;
-    stored::forget_session(ctx.store())?;
+    let signed_out = stored::sign_out(ctx.store()).await?;
     ctx.store().delete(SecretName::MarketplaceKey)?;
-    Ok(SignedOut {
-        server: saved.map(|s| s.server),
-    })
+    Ok(signed_out)
 }
 
 /// Saves `slug` (one of the organization's projects) as the one hook events go to.

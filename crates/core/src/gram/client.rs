@@ -90,6 +90,18 @@ impl GramClient {
             .await
     }
 
+    /// `auth.logout`: Gram ends the session, so it stops working everywhere (a copy of it in a
+    /// browser's cookie jar included).
+    pub async fn logout(&self, session: &Sensitive<String>) -> Result<(), GramError> {
+        self.call_no_content(
+            Operation::AuthLogout,
+            Method::POST,
+            session,
+            &Call::default(),
+        )
+        .await
+    }
+
     /// `keys.create`: a new org-wide key. The answer holds the plaintext, once.
     pub(crate) async fn create_key(
         &self,

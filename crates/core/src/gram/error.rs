@@ -7,6 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     AuthInfo,
+    AuthLogout,
     KeysCreate,
     KeysList,
     KeysRevoke,
@@ -21,6 +22,7 @@ impl Operation {
     pub fn rpc(self) -> &'static str {
         match self {
             Operation::AuthInfo => "auth.info",
+            Operation::AuthLogout => "auth.logout",
             Operation::KeysCreate => "keys.create",
             Operation::KeysList => "keys.list",
             Operation::KeysRevoke => "keys.revoke",
@@ -35,6 +37,7 @@ impl Operation {
     pub fn doing(self) -> &'static str {
         match self {
             Operation::AuthInfo => "checking who is signed in",
+            Operation::AuthLogout => "signing out",
             Operation::KeysCreate => "minting an API key",
             Operation::KeysList => "listing API keys",
             Operation::KeysRevoke => "revoking an API key",

@@ -90,6 +90,42 @@ pub fn forget_session(store: &dyn SecretStore) -> Result<(), GramError> {
     Ok(())
 }
 
+/// What signing out did.
+#[derive(Debug)]
+pub enum SignedOut {
+    /// No session was saved.
+    WasNot,
+    /// Gram ended the session (or had already: it answered 401), and it is forgotten here.
+    Ended { server: ServerUrl },
+    /// Forgotten here, but Gram could not be asked to end it: it works at Gram until it
+    /// expires. `why` says what went wrong.
+    ForgottenOnly { server: ServerUrl, why: GramError },
+}
+
+/// Signs out: asks Gram to end the saved session (`auth.logout`), so no copy of it (a browser's
+/// cookie jar, a backup of the keychain) keeps working, then forgets it. The session is
+/// forgotten even when Gram cannot be reached — a sign-out never keeps it.
+pub async fn sign_out(store: &dyn SecretStore) -> Result<SignedOut, GramError> {
+    let Some(saved) = saved_session(store)? else {
+        forget_session(store)?;
+        return Ok(SignedOut::WasNot);
+    };
+    let ended = match saved.client() {
+        Ok(client) => client.logout(&saved.session).await,
+        Err(e) => Err(e),
+    };
+    forget_session(store)?;
+    Ok(match ended {
+        Ok(()) | Err(GramError::NotSignedIn { .. }) => SignedOut::Ended {
+            server: saved.server,
+        },
+        Err(why) => SignedOut::ForgottenOnly {
+            server: saved.server,
+            why,
+        },
+    })
+}
+
 /// The session to use: `GRAM_SESSION` (with `GRAM_SERVER`, or the saved server) when set, else
 /// the saved one. With only `GRAM_SERVER` set, the saved session is used only if it belongs to
 /// that server — a session is never sent to another server.

@@ -843,3 +843,72 @@ async fn a_cancelled_browser_sign_in_sets_no_cookie() {
     assert!(page.contains("/authorize"));
     no_violations(&gram);
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_session_at_gram_and_forgets_it() {
+    let (gram, api) = GramApi::acme();
+    let store = MemoryStore::new();
+    session::sign_in(&store, &fixtures::server(&gram.url()), session())
+        .await
+        .expect("signed in");
+
+    let out = session::sign_out(&store).await.expect("signed out");
+    assert!(
+        matches!(&out, session::SignedOut::Ended { server } if server.as_str() == gram.url()),
+        "{out:?}"
+    );
+    assert_eq!(calls(&gram, "logout"), 1);
+    assert!(!api.session_is_live(ACME_SESSION));
+    let logout = gram
+        .requests()
+        .into_iter()
+        .find(|r| r.operation == "logout")
+        .expect("auth.logout");
+    assert_eq!((logout.method.as_str(), logout.status), ("POST", 200));
+    assert_eq!(logout.header("Gram-Session"), Some(ACME_SESSION));
+    // The old session is refused from now on, whoever still holds a copy of it.
+    let client =
+        GramClient::with_timeouts(&fixtures::server(&gram.url()), quick()).expect("client");
+    let err = client.info(&session()).await.expect_err("refused");
+    assert!(matches!(err, GramError::NotSignedIn { .. }), "{err}");
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
+
+    // Signing out again: nothing saved, nothing sent.
+    assert!(matches!(
+        session::sign_out(&store).await.expect("again"),
+        session::SignedOut::WasNot
+    ));
+    assert_eq!(calls(&gram, "logout"), 1);
+    no_violations(&gram);
+}
+
+#[tokio::test]
+async fn a_gram_that_cannot_be_reached_still_gets_the_session_forgotten() {
+    let store = MemoryStore::new();
+    let server = closed_port();
+    session::save_session(&store, &fixtures::server(&server), &session()).expect("saved");
+    let out = session::sign_out(&store).await.expect("signed out here");
+    match out {
+        session::SignedOut::ForgottenOnly { server: s, why } => {
+            assert_eq!(s.as_str(), server);
+            assert!(why.to_string().contains("signing out"), "{why}");
+            assert!(!why.to_string().contains(ACME_SESSION), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
+}
+
+#[tokio::test]
+async fn a_session_gram_already_ended_signs_out_cleanly() {
+    let (gram, api) = GramApi::acme();
+    let store = MemoryStore::new();
+    session::save_session(&store, &fixtures::server(&gram.url()), &session()).expect("saved");
+    api.end_session(ACME_SESSION);
+    assert!(matches!(
+        session::sign_out(&store).await.expect("signed out"),
+        session::SignedOut::Ended { .. }
+    ));
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
+    no_violations(&gram);
+}
