@@ -70,6 +70,10 @@ pub struct PublishArgs {
     /// Create the repository (private) when it does not exist.
     #[arg(long)]
     create: bool,
+    /// Publish even if the repository is public: anyone can then read the hooks key in it and
+    /// send events to Gram as your teammates. Without it a public repository is refused.
+    #[arg(long)]
+    allow_public_repository: bool,
     /// GitHub's API (GitHub Enterprise Server: https://HOST/api/v3).
     #[arg(long, value_name = "URL", env = API_ENV, default_value = DEFAULT_API_URL)]
     github_api: String,
@@ -186,7 +190,8 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let branch = args.branch.as_deref().map(BranchName::parse).transpose()?;
     let target = PublishTarget {
         create: args.create,
-        ..PublishTarget::new(repo).with_branch(branch.map(|b| b.to_string()))?
+        allow_public: args.allow_public_repository,
+        ..PublishTarget::new(repo).with_branch(branch)
     };
     // Without --key-file or --placeholder-key, the marketplace carries its own hooks key: minted
     // in the signed-in Gram organization on the first publish, kept in the keychain, and reused

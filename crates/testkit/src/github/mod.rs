@@ -251,6 +251,11 @@ impl GithubStandIn {
     }
 
     /// Waits this long before every answer (the benchmark's network).
+    /// Makes the repository public (`false`) or private, as its settings page would.
+    pub fn set_private(&self, private: bool) {
+        self.state.repo.lock().unwrap().private = private;
+    }
+
     pub fn set_latency(&self, latency: Duration) {
         *self.state.latency.lock().expect("lock") = latency;
     }

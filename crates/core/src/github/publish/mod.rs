@@ -25,9 +25,7 @@ use super::git_object::{tree_id, ObjectId};
 use super::plan::{self, PublishPlan};
 use super::{GithubConnection, GithubError, PublishEvent, RetryPolicy, Step};
 use crate::bundle::Bundle;
-use crate::domain::MarketplaceRepo;
-use crate::error::Problem;
-use crate::field::Field;
+use crate::domain::{BranchName, MarketplaceRepo};
 
 pub use branch::MAX_PUBLISH_ATTEMPTS;
 pub use tree::{MAX_INLINE_BYTES, MAX_TREE_REQUEST_BYTES};
@@ -61,9 +59,12 @@ impl Cancel {
 pub struct PublishTarget {
     pub repo: MarketplaceRepo,
     /// The branch; `None` is the repository's default branch.
-    pub branch: Option<String>,
+    pub branch: Option<BranchName>,
     /// Create the repository (private) when it does not exist.
     pub create: bool,
+    /// Publish even to a public repository (the hooks key is then readable by anyone). Off
+    /// unless the admin says so: a public repository is refused before anything is written.
+    pub allow_public: bool,
     /// The commit message.
     pub message: String,
 }
@@ -74,38 +75,20 @@ impl PublishTarget {
             repo,
             branch: None,
             create: false,
+            allow_public: false,
             message: "Publish the Gram plugin marketplace (gram-admin)".into(),
         }
     }
 
-    /// A branch name git and GitHub accept, checked before anything is sent.
-    pub fn with_branch(mut self, branch: Option<String>) -> Result<Self, Problem> {
-        if let Some(b) = &branch {
-            check_branch(b)?;
-        }
+    /// Publishes to `branch` (`None`: the default branch).
+    pub fn with_branch(mut self, branch: Option<BranchName>) -> Self {
         self.branch = branch;
-        Ok(self)
+        self
     }
-}
 
-fn check_branch(b: &str) -> Result<(), Problem> {
-    let ok = !b.is_empty()
-        && b.len() <= 200
-        && b.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
-        && !b.starts_with(['/', '-', '.'])
-        && !b.ends_with(['/', '.'])
-        && !b.ends_with(".lock")
-        && !b.contains("..")
-        && !b.contains("//")
-        && !b.contains("/.");
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            Field::Branch,
-            format!("{b:?} is not a branch name gram-admin publishes to: use letters, digits, '-', '_', '.' and '/' (e.g. main or marketplace/v1)."),
-        ))
+    /// The branch name to publish to, if one was chosen.
+    fn branch_name(&self) -> Option<String> {
+        self.branch.as_ref().map(ToString::to_string)
     }
 }
 
@@ -203,14 +186,14 @@ impl Publisher {
         let info = self.read_repo(repo).await?;
         let Some(info) = info else {
             if target.create {
-                let branch = target.branch.clone().unwrap_or_else(|| "main".into());
+                let branch = target.branch_name().unwrap_or_else(|| "main".into());
                 return Ok(PublishPlan::everything_new(repo, &branch, bundle, false));
             }
             return Err(GithubError::RepoNotFound {
                 repo: repo.to_string(),
             });
         };
-        let branch = target.branch.clone().unwrap_or(info.default_branch.clone());
+        let branch = target.branch_name().unwrap_or(info.default_branch.clone());
         let head = self.read_head(repo, &branch).await?;
         let head_sha = match head {
             Head::At(sha) => sha,
@@ -431,7 +414,7 @@ impl<'a> Run<'a> {
         Self {
             target,
             bundle,
-            branch: target.branch.clone().unwrap_or(default_branch.clone()),
+            branch: target.branch_name().unwrap_or(default_branch.clone()),
             default_branch,
             local_tree: tree_id(bundle),
             created_repository,
@@ -526,17 +509,22 @@ fn refused(step: Step, reply: &Reply) -> GithubError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::Field;
 
     #[test]
     fn branch_names() {
         for ok in ["main", "marketplace/v1", "release-2.0", "a_b"] {
-            assert!(check_branch(ok).is_ok(), "{ok}");
+            assert!(BranchName::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
             "", "-x", "a..b", "a/", "x.lock", "a b", "a?b", "/a", "a//b", "a/.b", "%2e",
         ] {
             // Shown next to the branch input, not the repository's.
-            assert_eq!(check_branch(bad).unwrap_err().field, Field::Branch, "{bad}");
+            assert_eq!(
+                BranchName::parse(bad).unwrap_err().field,
+                Field::Branch,
+                "{bad}"
+            );
         }
     }
 }

@@ -126,8 +126,13 @@ impl Publisher {
                 repo: repo.to_string(),
             });
         }
-        // Further checks of the repository (its visibility: `info.private`) go here: nothing
-        // has been written to GitHub yet, unless this publish just created it (private).
+        // Every observability plugin carries the org's hooks key: in a public repository anyone
+        // could post events as the org's teammates. Nothing has been written yet.
+        if !info.private && !target.allow_public {
+            return Err(GithubError::PublicRepository {
+                repo: repo.to_string(),
+            });
+        }
         Ok((info, created_repository))
     }
 
