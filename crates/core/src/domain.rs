@@ -396,8 +396,8 @@ impl fmt::Display for PluginSlug {
 /// A GitHub repository, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketplaceRepo {
-    pub owner: String,
-    pub name: String,
+    owner: String,
+    name: String,
 }
 
 impl MarketplaceRepo {
@@ -658,10 +658,7 @@ mod tests {
     #[test]
     fn repositories_are_owner_slash_name() {
         let repo = MarketplaceRepo::parse("acme/agent-plugins").unwrap();
-        assert_eq!(
-            (repo.owner.as_str(), repo.name.as_str()),
-            ("acme", "agent-plugins")
-        );
+        assert_eq!((repo.owner(), repo.name()), ("acme", "agent-plugins"));
         assert_eq!(repo.to_string(), "acme/agent-plugins");
         for bad in ["acme", "acme/", "/x", "a/../b", "a/..", "a b/c", "a/b/c"] {
             assert!(MarketplaceRepo::parse(bad).is_err(), "{bad}");

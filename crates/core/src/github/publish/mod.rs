@@ -276,10 +276,12 @@ impl Publisher {
                 }
                 let mut out = run.outcome(self, sha, run.seeded, run.attempt.max(1));
                 if !out.changed {
-                    out.url = self
-                        .api
-                        .connection
-                        .web_url(&format!("{}/{}/tree/{}", repo.owner, repo.name, run.branch));
+                    out.url = self.api.connection.web_url(&format!(
+                        "{}/{}/tree/{}",
+                        repo.owner(),
+                        repo.name(),
+                        run.branch
+                    ));
                     self.api.emit(PublishEvent::Unchanged {
                         commit: out.commit.clone(),
                     });
@@ -346,7 +348,7 @@ impl Publisher {
     }
 
     fn repo_path(repo: &MarketplaceRepo, rest: &str) -> String {
-        format!("/repos/{}/{}{rest}", repo.owner, repo.name)
+        format!("/repos/{}/{}{rest}", repo.owner(), repo.name())
     }
 
     async fn get(&self, step: Step, path: &str) -> Result<Reply, GithubError> {
@@ -452,10 +454,11 @@ impl<'a> Run<'a> {
             repo: repo.to_string(),
             branch: self.branch.clone(),
             commit: commit.to_string(),
-            url: publisher
-                .api
-                .connection
-                .web_url(&format!("{}/{}/commit/{commit}", repo.owner, repo.name)),
+            url: publisher.api.connection.web_url(&format!(
+                "{}/{}/commit/{commit}",
+                repo.owner(),
+                repo.name()
+            )),
             changed,
             created_repository: self.created_repository,
             seeded: self.seeded,

@@ -156,13 +156,13 @@ impl Publisher {
 
     async fn create_repo(&self, repo: &MarketplaceRepo) -> Result<RepoInfo, GithubError> {
         let login = self.user().await?;
-        let path = if login.eq_ignore_ascii_case(&repo.owner) {
+        let path = if login.eq_ignore_ascii_case(repo.owner()) {
             "/user/repos".to_owned()
         } else {
-            format!("/orgs/{}/repos", repo.owner)
+            format!("/orgs/{}/repos", repo.owner())
         };
         let body = json!({
-            "name": repo.name,
+            "name": repo.name(),
             "description": "Plugin marketplace for Claude Code, Cursor and Codex, published by gram-admin.",
             "private": true,
             "auto_init": false,
