@@ -311,8 +311,10 @@ spool_dir() {
 # Is $S mode 0700 (nobody else can read it or plant entries)? `ls` says; its yes is remembered in
 # $S/.private (a file only the teammate can have put in their own 0700 directory), so a decision
 # event starts no process for it. Senders in the background ask `ls` again every time ($1 =
-# again) and take the mark away if the mode changed.
+# again) and take the mark away if the mode changed. Git Bash and Cygwin (/proc/cygdrive) have no
+# Unix modes to ask: there the profile folder's Windows permissions decide.
 private() {
+  [ -e /proc/cygdrive ] && return 0
   if [ "$1" != again ] && [ -f "$S/.private" ] && [ ! -h "$S/.private" ] && [ -O "$S/.private" ]; then
     return 0
   fi
@@ -403,18 +405,6 @@ token() {
   esac
 }
 
-# Reads the event into memory and writes it ahead to the spool as <time>-<size>-<token>.<pid>.live
-# (the pid marks it as being sent).
-capture() {
-  ev=$(cat; echo .)
-  ev=${ev%.}
-  live=
-  [ -n "$S" ] && [ -n "$t" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
-  entry="$S/$t-${#ev}-$tok"
-  { printf '%s' "$ev" > "$entry.$$.live"; } 2>/dev/null && live="$entry.$$.live" && return 0
-  rm -f "$entry.$$.live"
-}
-
 host_name() {
   if [ -r /proc/sys/kernel/hostname ]; then
     { read -r host < /proc/sys/kernel/hostname; } 2>/dev/null
@@ -422,19 +412,6 @@ host_name() {
     host=$(uname -n 2>/dev/null)
   fi
   case "$host" in *[!A-Za-z0-9._-]*) host= ;; esac
-}
-
-# POSTs the event ($1: the file, or empty to send $ev) for at most $2 s. Sets $rc (curl's exit
-# status), $code (HTTP status, 000 if none) and $out (the answer); returns 0 when Gram took it, 1
-# to keep it, 2 when Gram refused it for good.
-post() {
-  if [ -n "$1" ]; then
-    out=$(curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" < "$1" 2>/dev/null)
-  else
-    out=$(printf '%s' "$ev" | curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
-  fi
-  rc=$?
-  answered
 }
 
 # Splits curl's output ($out: the answer, a newline, the status) and classifies the status.
@@ -461,15 +438,6 @@ set_hung() {
   [ -n "$S" ] && [ -n "$t" ] || return 0
   { printf '%s\n' $((${t%?????????} + @HUNG_WINDOW@)) > "$S/.gram-hung.$$"; } 2>/dev/null &&
     mv -f "$S/.gram-hung.$$" "$S/gram-hung" 2>/dev/null
-}
-
-# After a send: delete the entry when Gram took it (or refused it for good), else keep it.
-settle() {
-  case "$1" in
-    0) [ -n "$live" ] && rm -f "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
-    2) [ -n "$live" ] && rm -f "$live" ;;
-    *) [ -n "$live" ] && mv -f "$live" "$entry.ev" 2>/dev/null; [ "$rc" = 28 ] && set_hung ;;
-  esac
 }
 
 # Is process $1 running? A killed sender that its parent has not reaped yet (a zombie: PID 1 in
@@ -505,6 +473,107 @@ backlog() {
     esac
   done
   return 1
+}
+
+# Keeps the write-ahead file $live of a decision event as <time>-<size>-<token>.ev.
+keep_live() {
+  size=$(wc -c < "$live" 2>/dev/null)
+  size=${size##*[!0-9]}
+  case "$size" in
+    ''|*[!0-9]*|0) rm -f "$live" ;;
+    *) if [ "$size" -le @MAX_ENTRY@ ]; then mv -f "$live" "$S/$t-$size-$tok.ev" 2>/dev/null; else rm -f "$live"; fi ;;
+  esac
+}
+
+# Gram's answer to a decision event ($out), passed on only if it makes the agent stricter: the
+# JSON object decision_filter rebuilds from it (a deny or a block, and its reason), or nothing.
+# The reader starts only for an answer that could hold one.
+relay() {
+  [ ${#out} -le 65536 ] || return 0
+  case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) return 0 ;; esac
+  GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
+}
+
+# A decision event (@DECISION_EVENTS@): sent from stdin and written ahead to the spool on the
+# way (tee), Gram's answer awaited for at most @DECISION_MAX@ s. No process but tee and curl
+# starts when Gram answers (the reader only for an answer that could deny). It comes before what
+# only the background paths need, so sh never reads that for it.
+case "$1" in
+  --deliver|--drain|--drain-quietly) ;;
+  *)
+    up= now= t= live=
+    token
+    spool_dir
+    if [ -n "$S" ]; then
+      private_config
+      { read -r up _ < /proc/uptime; } 2>/dev/null
+      clock
+      [ -n "$t" ] && [ -n "$tok" ] && live="$S/$t-$tok.$$.live"
+    fi
+    if [ -n "$live" ] && hung; then
+      # Gram did not answer a moment ago: do not wait. Keep the event; one drain checks on Gram.
+      cat > "$live" 2>/dev/null
+      keep_live
+      [ -e "$S/drain.lock" ] || start_drain
+      exit 0
+    fi
+    host_name
+    if [ -n "$live" ]; then
+      out=$(tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+    else
+      out=$(curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+    fi
+    rc=$?
+    answered
+    r=$?
+    if [ "$r" = 0 ]; then
+      decision_filter='@DECISION_FILTER@'
+      relay "$1"
+    fi
+    if [ -n "$live" ]; then
+      case "$r" in
+        0) : > "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
+        2) : > "$live" ;;
+        *) keep_live; [ "$rc" = 28 ] && set_hung ;;
+      esac
+      [ "$r" = 0 ] && backlog && start_drain
+    fi
+    exit 0
+    ;;
+esac
+
+# Reads the event into memory and writes it ahead to the spool as <time>-<size>-<token>.<pid>.live
+# (the pid marks it as being sent).
+capture() {
+  ev=$(cat; echo .)
+  ev=${ev%.}
+  live=
+  [ -n "$S" ] && [ -n "$t" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
+  entry="$S/$t-${#ev}-$tok"
+  { printf '%s' "$ev" > "$entry.$$.live"; } 2>/dev/null && live="$entry.$$.live" && return 0
+  rm -f "$entry.$$.live"
+}
+
+# POSTs the event ($1: the file, or empty to send $ev) for at most $2 s. Sets $rc (curl's exit
+# status), $code (HTTP status, 000 if none) and $out (the answer); returns 0 when Gram took it, 1
+# to keep it, 2 when Gram refused it for good.
+post() {
+  if [ -n "$1" ]; then
+    out=$(curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" < "$1" 2>/dev/null)
+  else
+    out=$(printf '%s' "$ev" | curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+  fi
+  rc=$?
+  answered
+}
+
+# After a send: delete the entry when Gram took it (or refused it for good), else keep it.
+settle() {
+  case "$1" in
+    0) [ -n "$live" ] && rm -f "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
+    2) [ -n "$live" ] && rm -f "$live" ;;
+    *) [ -n "$live" ] && mv -f "$live" "$entry.ev" 2>/dev/null; [ "$rc" = 28 ] && set_hung ;;
+  esac
 }
 
 # Removes what decision events left behind: their write-ahead files, emptied once Gram took the
@@ -648,25 +717,6 @@ drain() {
   [ -e "$1" ] && kept=$#
 }
 
-# Keeps the write-ahead file $live of a decision event as <time>-<size>-<token>.ev.
-keep_live() {
-  size=$(wc -c < "$live" 2>/dev/null)
-  size=${size##*[!0-9]}
-  case "$size" in
-    ''|*[!0-9]*|0) rm -f "$live" ;;
-    *) if [ "$size" -le @MAX_ENTRY@ ]; then mv -f "$live" "$S/$t-$size-$tok.ev" 2>/dev/null; else rm -f "$live"; fi ;;
-  esac
-}
-
-# Gram's answer to a decision event ($out), passed on only if it makes the agent stricter: the
-# JSON object decision_filter rebuilds from it (a deny or a block, and its reason), or nothing.
-# The reader starts only for an answer that could hold one.
-relay() {
-  [ ${#out} -le 65536 ] || return 0
-  case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) return 0 ;; esac
-  GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
-}
-
 case "$1" in
   --deliver)
     trap '' HUP INT
@@ -720,48 +770,6 @@ case "$1" in
     exit 0
     ;;
 esac
-
-# A decision event (@DECISION_EVENTS@): sent from stdin and written ahead to the spool on the way
-# (tee), Gram's answer awaited for at most @DECISION_MAX@ s. No process but tee and curl starts
-# on the way when Gram answers (the reader only for an answer that could deny).
-up= now= t= live=
-token
-spool_dir
-if [ -n "$S" ]; then
-  private_config
-  { read -r up _ < /proc/uptime; } 2>/dev/null
-  clock
-  [ -n "$t" ] && [ -n "$tok" ] && live="$S/$t-$tok.$$.live"
-fi
-if [ -n "$live" ] && hung; then
-  # Gram did not answer a moment ago: do not wait. Keep the event; one drain checks on Gram.
-  cat > "$live" 2>/dev/null
-  keep_live
-  [ -e "$S/drain.lock" ] || start_drain
-  exit 0
-fi
-host_name
-if [ -n "$live" ]; then
-  out=$(tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
-else
-  out=$(curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
-fi
-rc=$?
-answered
-r=$?
-if [ "$r" = 0 ]; then
-  decision_filter='@DECISION_FILTER@'
-  relay "$1"
-fi
-if [ -n "$live" ]; then
-  case "$r" in
-    0) : > "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
-    2) : > "$live" ;;
-    *) keep_live; [ "$rc" = 28 ] && set_hung ;;
-  esac
-  [ "$r" = 0 ] && backlog && start_drain
-fi
-exit 0
 "#;
 
 /// [`DECISION_MAX_MS`] as curl's `--max-time` wants it: `1.5`.
