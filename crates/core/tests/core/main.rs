@@ -5,6 +5,7 @@ mod delivery;
 mod golden;
 mod gram;
 mod hook;
+mod json_reader;
 mod keychain;
 mod opencode;
 mod opencode_spool;
