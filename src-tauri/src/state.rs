@@ -1,12 +1,11 @@
 //! The app's managed state: the core's action context (keychain, settings, GitHub, the
 //! verified Gram sign-in), kept for the whole session.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use gram_admin_core::actions::{Context, Github};
 use gram_admin_core::gram::session::{self, Overrides};
-use gram_admin_core::secrets::{Keychain, SecretStore};
+use gram_admin_core::secrets::Keychain;
 
 use crate::error::AppError;
 
@@ -19,15 +18,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(
-        store: Arc<dyn SecretStore>,
-        overrides: Overrides,
-        settings_path: Option<PathBuf>,
-        github: Github,
-    ) -> Self {
-        Self {
-            ctx: Context::new(store, overrides, settings_path, github),
-        }
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx }
     }
 
     /// The OS keychain, `GRAM_SERVER`/`GRAM_SESSION`, `~/.config/gram-admin/config.json`, and
@@ -37,12 +29,12 @@ impl AppState {
             Ok(service) if !service.is_empty() => Keychain::new(service),
             _ => Keychain::default(),
         };
-        Ok(Self::new(
+        Ok(Self::new(Context::new(
             Arc::new(keychain),
             Overrides::from_env(),
             session::settings_path(),
             Github::from_env()?,
-        ))
+        )))
     }
 
     /// What every command runs its action in.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gram_admin_app::{with_commands, AppState, GithubState};
-use gram_admin_core::actions::Github;
+use gram_admin_core::actions::{Context, Github};
 use gram_admin_core::github::auth::DeviceFlow;
 use gram_admin_core::gram::session::Overrides;
 use gram_admin_core::secrets::MemoryStore;
@@ -50,7 +50,12 @@ impl Ui {
             ..Github::com()
         };
         let app = with_commands(mock_builder())
-            .manage(AppState::new(store, Overrides::default(), settings, github))
+            .manage(AppState::new(Context::new(
+                store,
+                Overrides::default(),
+                settings,
+                github,
+            )))
             .manage(GithubState::new(flow))
             .build(mock_context(noop_assets()))
             .expect("mock app");
@@ -334,12 +339,12 @@ fn check_hook_sends_the_pasted_key_and_returns_status_latency_and_verdict() {
 #[test]
 fn with_the_shipped_capabilities_only_the_main_window_may_call_commands() {
     let app = with_commands(mock_builder())
-        .manage(AppState::new(
+        .manage(AppState::new(Context::new(
             Arc::new(MemoryStore::new()),
             Overrides::default(),
             None,
             Github::com(),
-        ))
+        )))
         .manage(GithubState::new(DeviceFlow::new(
             "http://127.0.0.1:9",
             "test-client",

@@ -46,8 +46,17 @@ fn first_publish(
     progress
 }
 
-#[test]
-fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
+/// An admin whose first publish to a seeded repository minted and saved key A.
+struct Published {
+    gram: gram_admin_testkit::GramStandIn,
+    api: GramApi,
+    store: Arc<MemoryStore>,
+    gh: GithubStandIn,
+    ctx: gram_admin_core::actions::Context,
+    a: String,
+}
+
+fn published_once() -> Published {
     let (gram, api) = GramApi::acme();
     let store = Arc::new(MemoryStore::new());
     let gh = GithubStandIn::start();
@@ -55,6 +64,26 @@ fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
     seed_with(&gh, &marketplace_with(0));
     first_publish(&ctx, &gram.url(), &gh);
     let a = saved(&store);
+    Published {
+        gram,
+        api,
+        store,
+        gh,
+        ctx,
+        a,
+    }
+}
+
+#[test]
+fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
+    let Published {
+        gram,
+        api,
+        store,
+        gh,
+        ctx,
+        a,
+    } = published_once();
 
     let sink: gram_admin_core::actions::Sink = Recorder::new();
     let published =
@@ -79,13 +108,14 @@ fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
 
 #[test]
 fn a_rotation_whose_publish_fails_keeps_the_previous_key_saved_and_live() {
-    let (gram, api) = GramApi::acme();
-    let store = Arc::new(MemoryStore::new());
-    let gh = GithubStandIn::start();
-    let ctx = admin(&gram.url(), &gh, store.clone());
-    seed_with(&gh, &marketplace_with(0));
-    first_publish(&ctx, &gram.url(), &gh);
-    let a = saved(&store);
+    let Published {
+        gram,
+        api,
+        store,
+        gh,
+        ctx,
+        a,
+    } = published_once();
     let head = gh.head("main").expect("head");
 
     gh.fault(
@@ -147,13 +177,14 @@ fn minting_the_marketplace_key_is_the_first_progress_a_publish_reports_and_reuse
 
 #[test]
 fn the_marketplace_key_is_bound_to_its_repository_and_forgotten_at_sign_out() {
-    let (gram, api) = GramApi::acme();
-    let store = Arc::new(MemoryStore::new());
-    let gh = GithubStandIn::start();
-    let ctx = admin(&gram.url(), &gh, store.clone());
-    seed_with(&gh, &marketplace_with(0));
-    first_publish(&ctx, &gram.url(), &gh);
-    let a = saved(&store);
+    let Published {
+        gram,
+        api,
+        store,
+        gh,
+        ctx,
+        a,
+    } = published_once();
 
     // The same key saved as if minted for another repository: this one must not reuse it.
     let other = saved_json(&store).replace(&gh.repo_name().to_ascii_lowercase(), "acme/elsewhere");
