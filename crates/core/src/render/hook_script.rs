@@ -139,7 +139,22 @@ pub fn spool_name(org: &Org, platform: Platform) -> String {
 /// It is POSIX `sh`, not bash: on Debian and Ubuntu `sh` (dash) starts several times faster
 /// than bash, which is most of what a hook costs the agent besides curl itself.
 pub fn hook_script(platform: Platform) -> String {
+    let package = platform
+        .package()
+        .expect("the hook script is rendered for package agents");
     SCRIPT
+        .replace(
+            "@ENVELOPE_FUNCTIONS@",
+            super::envelope::script_functions(package),
+        )
+        .replace(
+            "@ENVELOPE_TRANSFORM@",
+            super::envelope::script_transform(package),
+        )
+        .replace(
+            "@PRINT_DECISION@",
+            super::envelope::script_print_decision(package),
+        )
         .replace("@PLATFORM_NAME@", platform.display_name())
         .replace("@NOTE@", super::GENERATOR_NOTE)
         .replace("@DECISION_EVENTS@", &platform.decision_events().join("|"))
@@ -187,7 +202,7 @@ umask 077
 nl='
 '
 
-# The spool directory: the agent's plugin data directory, else a per-user state directory, under
+@ENVELOPE_FUNCTIONS@# The spool directory: the agent's plugin data directory, else a per-user state directory, under
 # the name on the first line of the curl config (org, project, agent). Empty: no spool.
 spool_dir() {
   S=
@@ -223,7 +238,7 @@ capture() {
   case "$tok" in ????????????????????????????????) ;; *) tok= ;; esac
   ev=$(cat; echo .)
   ev=${ev%.}
-  live=
+@ENVELOPE_TRANSFORM@  live=
   case "$t" in ???????????????????) ;; *) return 0 ;; esac
   [ -n "$S" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
   entry="$S/$t-${#ev}-$tok"
@@ -472,10 +487,7 @@ case "${1:-}" in
     post "$live" @DECISION_MAX@
     r=$?
     if [ "$r" = 0 ]; then
-      case "$out" in
-        '{'*) printf '%s\n' "$out" ;;
-      esac
-    fi
+@PRINT_DECISION@    fi
     settle $r
     if [ "$r" = 0 ] && [ -n "$S" ] && backlog; then
       : "$($detach sh "$0" --drain-quietly </dev/null 2>/dev/null &)"

@@ -75,6 +75,99 @@ fn codex_plugin_matches_golden() {
 }
 
 #[test]
+fn copilot_plugin_matches_golden() {
+    check(
+        "copilot",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::Copilot).expect("render"),
+    );
+}
+
+/// Each of these silently drops every hook in Copilot CLI 1.0.102 (AGENT-NOTES.md): a root
+/// `hooks.json`, any `matcher`, a `$schema` in `plugin.json`.
+#[test]
+fn copilot_hooks_avoid_every_layout_trap_and_register_every_event() {
+    let bundle =
+        render::observability_plugin(&org(SERVER), &key(), Platform::Copilot).expect("render");
+    assert!(
+        bundle.get("hooks.json").is_none(),
+        "a root hooks.json shadows hooks/hooks.json"
+    );
+    let json = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &bundle
+                .get(path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .contents,
+        )
+        .expect("json")
+    };
+    let manifest = json("plugin.json");
+    assert!(manifest.get("$schema").is_none(), "{manifest}");
+    assert_eq!(manifest["name"], "acme-corp-observability-copilot");
+    assert_eq!(manifest["hooks"], "hooks/hooks.json");
+    let hooks = json("hooks/hooks.json");
+    assert_eq!(hooks["version"], 1);
+    let events: Vec<&str> = hooks["hooks"]
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "sessionStart",
+            "userPromptSubmitted",
+            "preToolUse",
+            "permissionRequest",
+            "postToolUse",
+            "postToolUseFailure",
+            "agentStop",
+            "subagentStart",
+            "subagentStop",
+            "errorOccurred",
+            "sessionEnd",
+            "notification"
+        ]
+    );
+    for (event, entries) in hooks["hooks"].as_object().expect("object") {
+        let entries = entries.as_array().expect("array");
+        assert_eq!(entries.len(), 1, "{event}");
+        let entry = entries[0].as_object().expect("object");
+        let keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["type", "bash", "powershell", "timeoutSec"],
+            "{event}: no matcher, nothing else"
+        );
+        assert_eq!(entry["type"], "command");
+        assert_eq!(
+            entry["bash"],
+            format!("sh \"${{COPILOT_PLUGIN_ROOT}}/hooks/gram-hook.sh\" {event}")
+        );
+        let ps = entry["powershell"].as_str().expect("powershell");
+        assert!(
+            ps.contains(&format!("'{event}'")) && ps.contains("$env:COPILOT_PLUGIN_ROOT"),
+            "{ps}"
+        );
+        assert!(!ps.contains("://") && !entry["bash"].as_str().unwrap().contains("://"));
+    }
+    let config = std::str::from_utf8(
+        &bundle
+            .get("hooks/gram-hook.curlrc")
+            .expect("config")
+            .contents,
+    )
+    .unwrap()
+    .to_owned();
+    assert!(
+        config.contains("url = \"https://app.getgram.ai/rpc/hooks.ingest\""),
+        "{config}"
+    );
+    assert!(bundle.get("hooks/gram-envelope.awk").is_some());
+}
+
+#[test]
 fn opencode_plugin_matches_golden() {
     check(
         "opencode",
