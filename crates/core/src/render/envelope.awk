@@ -24,13 +24,14 @@ BEGIN {
   MAX_DEPTH = @MAX_DEPTH@
   RAW_MAX = @RAW_MAX@
   H = "[0-9A-Fa-f]"
-  # Everything a JSON string may hold besides printable ASCII: escapes and UTF-8 sequences.
-  ESCAPED = "\\\\([\"\\\\/bfnrt]|u([0-9A-Ca-cE-Fe-f]" H H H "|[Dd][0-7]" H H "|[Dd][89ABab]" H H "\\\\u[Dd][C-Fc-f]" H H "))"
+  HEX4 = "^" H H H H
+  LOW = "^u[Dd][C-Fc-f]" H H
+  # Printable ASCII without the quote and the backslash, and DEL; then also UTF-8 sequences.
+  ASCII = "[] !#-Z[^-~\177]"
   C = "[\200-\277]"
   UTF8 = "[\302-\337]" C "|\340[\240-\277]" C "|[\341-\354\356\357]" C C "|\355[\200-\237]" C "|\360[\220-\277]" C C "|[\361-\363]" C C C "|\364[\200-\217]" C C
-  SPECIAL = ESCAPED "|" UTF8
-  # Printable ASCII without the quote and the backslash, and DEL.
-  PLAIN = "^[] !#-Z[^-~\177]*$"
+  PLAIN = "^" ASCII "*$"
+  TEXT = "^(" ASCII "|" UTF8 ")*$"
   NUMBER = "^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?$"
   doc = ""
 }
@@ -47,28 +48,55 @@ END {
 # --- the reader -----------------------------------------------------------------------------
 
 # Is s (a string's contents, without its quotes) what a JSON string may hold?
-function string_ok(s) {
+# One pass over the text (a regex match), then one per escape: no gsub, which is quadratic in
+# mawk. Split at backslashes, part k is what follows the (k-1)th one.
+function string_ok(s,   n, i, parts, p, c, h) {
   if (s ~ PLAIN) return 1
-  gsub(SPECIAL, "", s)
-  return s ~ PLAIN
+  if (!index(s, "\\")) return s ~ TEXT
+  n = split(s, parts, /\\/)
+  if (parts[1] !~ TEXT) return 0
+  for (i = 2; i <= n; i++) {
+    p = parts[i]
+    if (p == "") {                          # an escaped backslash; then text
+      if (++i > n || parts[i] !~ TEXT) return 0
+      continue
+    }
+    c = substr(p, 1, 1)
+    if (c ~ /^["\/bfnrt]$/) { if (substr(p, 2) !~ TEXT) return 0; continue }
+    h = substr(p, 2, 4)
+    if (c != "u" || h !~ HEX4 || h ~ /^[Dd][C-Fc-f]/) return 0   # a low surrogate alone
+    if (h ~ /^[Dd][89ABab]/) {              # a high surrogate: a low one must follow at once
+      if (length(p) != 5 || i == n || parts[i + 1] !~ LOW) return 0
+      p = parts[++i]
+    }
+    if (substr(p, 6) !~ TEXT) return 0
+  }
+  return 1
 }
 
-# Is s a number every JSON reader takes as a double (no overflow, no underflow)?
-function number_ok(s,   mant, e, i, digits) {
+# Is s a number every JSON reader takes as a double (no overflow to infinity)? Its decimal
+# exponent decides; at 308, the value itself (awk's strtod rounds as the readers do).
+function number_ok(s,   mant, e, i, whole, frac, mag) {
   e = 0
   i = index(s, "e"); if (!i) i = index(s, "E")
   mant = s
   if (i) { e = substr(s, i + 1) + 0; mant = substr(s, 1, i - 1) }
   sub(/^-/, "", mant)
-  sub(/[.].*/, "", mant)
-  digits = (mant == "0") ? 0 : length(mant)
-  return digits + e <= 300 && digits + e >= -300
+  whole = mant; frac = ""
+  i = index(mant, ".")
+  if (i) { whole = substr(mant, 1, i - 1); frac = substr(mant, i + 1) }
+  if (whole != "0") mag = length(whole) - 1 + e
+  else if (match(frac, /[1-9]/)) mag = e - RSTART
+  else return 1                   # zero
+  if (mag < 308) return 1
+  if (mag > 308) return 0
+  return (mant "e" e) + 0 <= 1.7976931348623157e308
 }
 
 # Splits doc into tokens: NT of them; TOK[k] is the token, or "\"" for a string whose text is
 # pieces A[k]..B[k] of P (joined by quotes). Then checks them. 1 when doc is one JSON object.
 function read_json(doc,   n, q, i, j, k, m, t, part, parts, esc) {
-  n = split(doc, P, "\"")
+  n = split(doc, P, /"/)   # a regex: BWK awk also splits at newlines on a one-character string
   NT = 0
   i = 1
   while (i <= n) {
@@ -161,7 +189,7 @@ function parse(   k, t, d, want, st, key1, key2, start1, start2, bad1, bad2, pea
       key2 = ""
     }
   }
-  DOC_BAD = (bads > 0 || peak > MAX_DEPTH)
+  DOC_BAD = (bads > 0 || peak - 1 > MAX_DEPTH)
   return want == "end"
 }
 

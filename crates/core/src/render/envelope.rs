@@ -167,7 +167,8 @@ pub(crate) fn script_print_decision(package: &Package) -> &'static str {
 
 const SCRIPT_FUNCTIONS: &str = r#"# Gram has no endpoint for this agent's own payloads, and they name no event (it is this script's
 # argument): gram-envelope.awk beside this script turns each into a hook.ingest.v1 envelope before
-# it is kept or sent. A payload that is not one JSON object is not sent at all.
+# it is kept or sent. A payload that is not one JSON object is not sent at all. awk reads bytes
+# (LC_ALL=C for awk itself: the assignment above is not exported).
 envelope_program="${config%gram-hook.curlrc}gram-envelope.awk"
 case "${1:-}" in
   --deliver) event=${2:-} ;;
@@ -177,12 +178,12 @@ to_envelope() {
   host_name
   ms=
   case "$t" in ???????????????????) ms=${t%??????} ;; esac
-  ev=$(printf '%s' "$ev" | awk -v mode=envelope -v event="$event" -v host="$host" -v now="$ms" -f "$envelope_program" 2>/dev/null) || exit 0
+  ev=$(printf '%s' "$ev" | LC_ALL=C awk -v mode=envelope -v event="$event" -v host="$host" -v now="$ms" -f "$envelope_program" 2>/dev/null) || exit 0
   [ -n "$ev" ] || exit 0
 }
 # Gram's answer ($out) as the agent's decision: only a deny is relayed, never an allow.
 relay_decision() {
-  printf '%s' "$out" | awk -v mode=decision -v event="$event" -f "$envelope_program" 2>/dev/null
+  printf '%s' "$out" | LC_ALL=C awk -v mode=decision -v event="$event" -f "$envelope_program" 2>/dev/null
 }
 
 "#;
