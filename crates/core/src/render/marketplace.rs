@@ -310,8 +310,24 @@ marketplace for everyone and turns the observability plugin on:\n"
         "```json\n{}\n```\n",
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
+    copilot_admin_settings(w, repo, mkt, &obs(Platform::Copilot));
     let _ = writeln!(w, "---\n\n{GENERATOR_NOTE}");
     md
+}
+
+/// The README's managed settings for GitHub Copilot CLI, which takes Claude Code's keys.
+fn copilot_admin_settings(w: &mut String, repo: &str, mkt: &str, observability: &str) {
+    let settings = json!({
+        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
+        "enabledPlugins": { format!("{observability}@{mkt}"): true },
+    });
+    let _ = writeln!(
+        w,
+        "GitHub Copilot CLI's enterprise managed settings take the same keys — for Copilot, enable \
+`{observability}`:\n\n```json\n{}\n```\n\nA teammate can do the same by hand: `copilot plugin marketplace add {repo}`, \
+then `copilot plugin install {observability}@{mkt}`.\n",
+        serde_json::to_string_pretty(&settings).unwrap_or_default()
+    );
 }
 
 /// `a, b and c` (or `or`).

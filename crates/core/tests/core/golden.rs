@@ -74,6 +74,68 @@ fn codex_plugin_matches_golden() {
     );
 }
 
+/// Copilot installs the entry whose name is the package's plugin.json name; without a root
+/// marketplace.json it would install the Claude packages from `.claude-plugin/`.
+#[test]
+fn copilot_s_root_marketplace_names_its_own_packages_and_the_readme_says_how() {
+    let bundle = render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render");
+    let json = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &bundle
+                .get(path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .contents,
+        )
+        .expect("json")
+    };
+    let mkt = json("marketplace.json");
+    assert_eq!(
+        mkt["owner"]["name"], "Acme Corp",
+        "Copilot refuses a marketplace without owner"
+    );
+    let names: Vec<&str> = mkt["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "acme-corp-observability-copilot",
+            "payments-copilot",
+            "docs-copilot"
+        ]
+    );
+    for p in mkt["plugins"].as_array().unwrap() {
+        let dir = p["source"].as_str().unwrap().strip_prefix("./").unwrap();
+        let manifest = json(&format!("{dir}/plugin.json"));
+        assert_eq!(manifest["name"], p["name"]);
+        assert!(manifest.get("$schema").is_none());
+    }
+    let mcp = json("payments-copilot/.mcp.json");
+    assert_eq!(mcp["mcpServers"]["ledger"]["type"], "http");
+    assert_eq!(
+        mcp["mcpServers"]["ledger"]["headers"]["Authorization"],
+        "Bearer ${GRAM_KEY}"
+    );
+    // The other agents' marketplace files are untouched by Copilot's.
+    assert_eq!(
+        json(".claude-plugin/marketplace.json")["plugins"][0]["name"],
+        "acme-corp-observability"
+    );
+    let readme = std::str::from_utf8(&bundle.get("README.md").expect("README").contents)
+        .unwrap()
+        .to_owned();
+    for line in [
+        "copilot plugin marketplace add acme/agent-plugins",
+        "copilot plugin install acme-corp-observability-copilot@acme-corp-gram",
+        "\"acme-corp-observability-copilot@acme-corp-gram\": true",
+    ] {
+        assert!(readme.contains(line), "{line}");
+    }
+}
+
 #[test]
 fn copilot_plugin_matches_golden() {
     check(
@@ -270,6 +332,8 @@ fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
             ".agents/plugins/marketplace.json",
             "acme-corp-observability-codex",
         ),
+        // Copilot reads a root marketplace.json first, and then lists only that one.
+        ("marketplace.json", "acme-corp-observability-copilot"),
     ] {
         let mkt: serde_json::Value =
             serde_json::from_slice(&bundle.get(path).expect(path).contents).expect("json");
