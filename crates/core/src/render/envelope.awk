@@ -251,7 +251,7 @@ function data(type) {
   } else if (type ~ /^tool[.]/) {
     printf ",\"data\":{\"tool_call\":{"; SEP = ""
     field("name", "toolName", "string")
-    field("input", "toolArgs", "any")
+    if (!field("input", "toolArgs", "any")) field("input", "toolInput", "any")   # permissionRequest
     if (event == "permissionRequest") { printf "%s\"permission_type\":\"permissionRequest\"", SEP; SEP = "," }
     if (event == "postToolUse") {
       field("output", "toolResult", "any")
@@ -266,7 +266,7 @@ function data(type) {
       if (!field("message", "error.message", "string")) field("message", "error", "string")
       field("title", "error.name", "string")
     } else {
-      if (!field("type", "notificationType", "string")) field("type", "type", "string")
+      if (!field("type", "notification_type", "string") && !field("type", "notificationType", "string")) field("type", "type", "string")
       field("title", "title", "string")
       field("message", "message", "string")
     }

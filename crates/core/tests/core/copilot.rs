@@ -28,9 +28,16 @@ fn payload(event: &str) -> Value {
     match event {
         "sessionStart" => p["source"] = json!("new"),
         "userPromptSubmitted" => p["prompt"] = json!("Run ls\nthen \"stop\" \\ now"),
-        "preToolUse" | "permissionRequest" => {
+        "preToolUse" => {
             p["toolName"] = json!("bash");
             p["toolArgs"] = tool;
+        }
+        // As Copilot CLI 1.0.102 sends it: `toolInput`, not `toolArgs`.
+        "permissionRequest" => {
+            p["hookName"] = json!("permissionRequest");
+            p["toolName"] = json!("bash");
+            p["toolInput"] = tool;
+            p["permissionSuggestions"] = json!([]);
         }
         "postToolUse" => {
             p["toolName"] = json!("bash");
@@ -45,8 +52,10 @@ fn payload(event: &str) -> Value {
         "errorOccurred" => p["error"] = json!({ "message": "model unreachable", "name": "Error" }),
         "sessionEnd" => p["reason"] = json!("complete"),
         "notification" => {
-            p["message"] = json!("Copilot needs you");
-            p["title"] = json!("Copilot");
+            p["message"] = json!("Path permission needed: /x");
+            p["title"] = json!("Permission needed");
+            p["hook_event_name"] = json!("Notification");
+            p["notification_type"] = json!("permission_prompt");
         }
         _ => {}
     }
@@ -135,7 +144,7 @@ fn every_event_arrives_once_as_an_envelope_the_contract_accepts() {
             ),
             "permissionRequest" => assert_eq!(
                 data,
-                &json!({ "tool_call": { "name": "bash", "input": p["toolArgs"], "permission_type": "permissionRequest" } })
+                &json!({ "tool_call": { "name": "bash", "input": p["toolInput"], "permission_type": "permissionRequest" } })
             ),
             "postToolUse" => assert_eq!(
                 data,
@@ -151,7 +160,7 @@ fn every_event_arrives_once_as_an_envelope_the_contract_accepts() {
             ),
             "notification" => assert_eq!(
                 data,
-                &json!({ "notification": { "title": "Copilot", "message": "Copilot needs you" } })
+                &json!({ "notification": { "type": "permission_prompt", "title": "Permission needed", "message": "Path permission needed: /x" } })
             ),
             "sessionEnd" => assert_eq!(data, &json!({ "usage": { "status": "complete" } })),
             "agentStop" | "subagentStart" | "subagentStop" => {
