@@ -273,7 +273,8 @@ function data(type) {
     printf "}}"
   } else if (type == "session.ended" || type == "session.updated") {
     printf ",\"data\":{\"usage\":{"; SEP = ""
-    if (!field("status", "reason", "string") && !field("status", "stopReason", "string"))
+    # A subagent's own status says which; the session's, why it stopped or ended.
+    if (event ~ /^subagent/ || (!field("status", "reason", "string") && !field("status", "stopReason", "string")))
       printf "\"status\":\"%s\"", STATUS[event]
     printf "}}"
   }

@@ -51,6 +51,13 @@ fn payload(event: &str) -> Value {
         }
         "errorOccurred" => p["error"] = json!({ "message": "model unreachable", "name": "Error" }),
         "sessionEnd" => p["reason"] = json!("complete"),
+        // As the CLI sends them: the parent's session, the child's agent id, a stop reason.
+        "subagentStart" | "subagentStop" => {
+            p["agentName"] = json!("explore");
+            p["agentId"] = json!("00bb0898");
+            p["stopReason"] = json!("end_turn");
+        }
+        "agentStop" => p["stopReason"] = json!("end_turn"),
         "notification" => {
             p["message"] = json!("Path permission needed: /x");
             p["title"] = json!("Permission needed");
@@ -163,7 +170,8 @@ fn every_event_arrives_once_as_an_envelope_the_contract_accepts() {
                 &json!({ "notification": { "type": "permission_prompt", "title": "Permission needed", "message": "Path permission needed: /x" } })
             ),
             "sessionEnd" => assert_eq!(data, &json!({ "usage": { "status": "complete" } })),
-            "agentStop" | "subagentStart" | "subagentStop" => {
+            "agentStop" => assert_eq!(data, &json!({ "usage": { "status": "end_turn" } })),
+            "subagentStart" | "subagentStop" => {
                 assert_eq!(data, &json!({ "usage": { "status": row.status } }))
             }
             "sessionStart" => assert!(data.is_null(), "{data}"),

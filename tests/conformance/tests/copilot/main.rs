@@ -458,3 +458,60 @@ fn with_gram_down_no_tool_is_blocked_and_the_kept_events_are_replayed_once() {
     assert_eq!(gram.requests().len(), want.len(), "replayed once");
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
+
+#[test]
+fn a_subagent_s_events_arrive_with_its_own_session_and_its_parent_s() {
+    let Some(copilot) = agents::copilot() else {
+        return;
+    };
+    let _one = one_session_at_a_time();
+    let gram = GramStandIn::start();
+    gram.answer_operation_with("ingestHookEvent", |_| {
+        Answer::Json(200, json!({ "decision": "allow" }))
+    });
+    let git = GitHttpServer::start();
+    let repo = publish(&git, &gram.url());
+    let task = json!({ "description": "look around", "prompt": "Say hi", "agent_type": "explore", "name": "scout" });
+    let model = FakeModel::start(
+        Api::OpenAiChat,
+        vec![
+            Turn::Call {
+                name: "task".into(),
+                arguments: task.to_string(),
+            },
+            Turn::Text("All done.".into()),
+        ],
+    );
+    let mut home = Home::new(copilot);
+    home.use_model(&model);
+    home.install(&repo);
+    let session = home.session("Use a subagent.");
+    let want = [
+        "sessionStart",
+        "userPromptSubmitted",
+        "preToolUse",
+        "subagentStart",
+        "userPromptSubmitted",
+        "agentStop",
+        "subagentStop",
+        "postToolUse",
+        "agentStop",
+        "sessionEnd",
+    ];
+    gram.wait_until(DELIVERY, |r| r.len() >= want.len());
+    std::thread::sleep(Duration::from_millis(500));
+    let got = envelopes(&gram.requests());
+    assert_eq!(raw_names(&got), want, "{}", session.describe());
+    let parent = got[0]["session"]["id"].as_str().expect("id").to_owned();
+    let child = got[4]["session"]["id"].as_str().expect("id").to_owned();
+    assert_ne!(parent, child, "the subagent has a session of its own");
+    assert_eq!(got[4]["raw"]["parentAgentId"], parent.as_str());
+    assert_eq!(got[4]["data"]["prompt"]["text"], "Say hi");
+    assert_eq!(got[2]["data"]["tool_call"]["name"], "task");
+    assert_eq!(got[2]["data"]["tool_call"]["input"], task);
+    for (i, status) in [(3, "subagent_started"), (6, "subagent_stopped")] {
+        assert_eq!(got[i]["session"]["id"], parent.as_str());
+        assert_eq!(got[i]["data"]["usage"]["status"], status);
+    }
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
