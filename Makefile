@@ -29,10 +29,11 @@ lint: setup ui
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cd ui && npm run --silent typecheck
 
-# The release .deb through the Tauri bundler (target/release/bundle/deb/). The AppImage is not
-# built here: its tooling is downloaded at bundle time, and these machines reach only registries.
+# The release .deb and .rpm through the Tauri bundler (target/release/bundle/deb/ and rpm/; its
+# rpm writer is built in, nothing is downloaded). The AppImage is not built here: its tooling is
+# downloaded at bundle time, and these machines reach only registries.
 bundle: setup ui
-	ui/node_modules/.bin/tauri build --bundles deb
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
 
 fmt:
 	cargo fmt --all

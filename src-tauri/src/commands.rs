@@ -1,29 +1,32 @@
-//! The app's commands: each a thin adapter from typed arguments to core calls.
+//! The app's commands: each an adapter of a few lines over the core's actions — parse the
+//! input, call the action, present its outcome.
 
-use std::path::{Path, PathBuf};
-
-use gram_admin_core::app_flows::{managed_settings as settings_snippet, reveal};
-use gram_admin_core::check_hook::{check_hook_for, CheckHookResult, DEFAULT_TIMEOUT};
-use gram_admin_core::gram::{
-    export_with_minted_key, ApiKey, ExportError, SignedIn, ZipDestination,
-};
-use gram_admin_core::preview::{preview, PreviewFile};
-use gram_admin_core::render::{marketplace_for, observability_plugin_for};
+use gram_admin_core::actions::export::{Export, KeyChoice};
+use gram_admin_core::actions::plugins::Plugins;
+use gram_admin_core::actions::preview::{self as previews, Key};
+use gram_admin_core::actions::session::{self, GramAccount, GramStatus};
+use gram_admin_core::actions::{check_hook as checks, keys, plugins, rollout};
+use gram_admin_core::check_hook::{CheckHookResult, DEFAULT_TIMEOUT};
+use gram_admin_core::github::Cancel;
+use gram_admin_core::gram::ApiKey;
+use gram_admin_core::preview::PreviewFile;
 use gram_admin_core::{
-    export, FeaturePlugin, HooksKey, MarketplaceRepo, MarketplaceSpec, OrgConfig, Platform,
-    PlatformInfo, Sensitive,
+    FeaturePlugin, HooksKey, MarketplaceRepo, OrgConfig, Platform, PlatformInfo, ProjectSlug,
+    Sensitive, ServerUrl,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::error::AppError;
+use crate::progress::Window;
 use crate::state::AppState;
-use crate::views::{ExportStep, ExportedZip, GramAccount, GramStatus, EXPORT_STEP_EVENT};
+use crate::views::{ExportStep, ExportedZip, EXPORT_STEP_EVENT};
 
 /// Sends one labelled test event through the rendered plugin's curl config, as a teammate's
 /// hook would, with the key the admin pasted (used once, never kept or returned) or, without
-/// one, the placeholder, which Gram refuses with 401. Runs off the UI thread.
+/// one, the placeholder, which Gram refuses with 401.
 #[tauri::command]
 pub async fn check_hook(
+    state: State<'_, AppState>,
     config: OrgConfig,
     platform: Platform,
     key: Option<String>,
@@ -32,12 +35,7 @@ pub async fn check_hook(
         Some(text) => HooksKey::parse(text)?,
         None => HooksKey::placeholder(),
     };
-    tauri::async_runtime::spawn_blocking(move || {
-        check_hook_for(&config, &key, platform, DEFAULT_TIMEOUT)
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::from)
+    Ok(checks::check(state.ctx(), &config, platform, key, DEFAULT_TIMEOUT).await?)
 }
 
 /// The agents gram-admin renders for, in the order the UI offers them.
@@ -49,18 +47,18 @@ pub fn list_platforms() -> Vec<PlatformInfo> {
 /// Every file of the plugin, `hooks/hooks.json` first, the key masked unless `reveal` is set.
 /// Previews use the placeholder key: a real key is minted only when the plugin is downloaded.
 #[tauri::command]
-pub fn preview_plugin(
+pub async fn preview_plugin(
+    state: State<'_, AppState>,
     config: OrgConfig,
     platform: Platform,
     reveal: Option<bool>,
 ) -> Result<Vec<PreviewFile>, AppError> {
-    let key = HooksKey::placeholder();
-    let files = preview(&observability_plugin_for(&config, &key, platform)?, &key);
-    Ok(if reveal == Some(true) {
-        self::reveal(files, &key)
+    let key = if reveal == Some(true) {
+        Key::Revealed
     } else {
-        files
-    })
+        Key::Masked
+    };
+    Ok(previews::plugin(state.ctx(), &config, platform, key).await?)
 }
 
 /// Asks where to save (native dialog), then — signed in to Gram — mints a hooks key and writes
@@ -73,94 +71,20 @@ pub async fn export_plugin_zip<R: Runtime>(
     config: OrgConfig,
     platform: Platform,
 ) -> Result<Option<ExportedZip>, AppError> {
-    let step = |s: ExportStep| {
-        let _ = app.emit(EXPORT_STEP_EVENT, s);
-    };
-    let account = state.account_if_any().await?;
-    let config = match &account {
-        Some(account) => signed_in_config(&state, account, config)?,
-        None => config,
-    };
-    step(ExportStep::ChooseFile);
-    let file_name = default_zip_name(&config, platform)?;
-    let Some(path) = crate::dialog::ask_save_path(&file_name).await? else {
+    let ctx = state.ctx();
+    let export = Export::prepare(ctx, &config, platform, KeyChoice::MintIfSignedIn).await?;
+    let _ = app.emit(EXPORT_STEP_EVENT, ExportStep::ChooseFile);
+    let Some(path) = crate::dialog::ask_save_path(&export.file_name()).await? else {
         return Ok(None);
     };
-    let Some(account) = account else {
-        step(ExportStep::WriteZip);
-        return write_plugin_zip(&config, platform, &path).map(Some);
-    };
-    let dest = ZipDestination::check(&path)?;
-    step(ExportStep::MintKey);
-    let exported = export_with_minted_key(&account, platform, &dest, |key| {
-        step(ExportStep::WriteZip);
-        observability_plugin_for(&config, key, platform)
-    })
-    .await;
-    if let Err(ExportError::Gram(e)) = &exported {
-        state.forget_if_refused(e).await;
-    }
-    let exported = exported?;
-    Ok(Some(ExportedZip {
-        path: exported.path.display().to_string(),
-        minted: true,
-        key_name: Some(exported.key.name),
-        key_prefix: exported.key.key_prefix,
-        files: u32::try_from(exported.files).unwrap_or(u32::MAX),
-        bytes: u32::try_from(exported.bytes).unwrap_or(u32::MAX),
-    }))
-}
-
-/// Signed in, the plugin reports to the account's server and one of its projects: a key minted
-/// there is never baked into a plugin that sends it elsewhere.
-pub(crate) fn signed_in_config(
-    state: &AppState,
-    account: &SignedIn,
-    config: OrgConfig,
-) -> Result<OrgConfig, AppError> {
-    let project = account
-        .project(Some(&config.project_slug))
-        .map(|p| p.slug.clone())
-        .or_else(|_| state.project_slug(account))?;
-    Ok(OrgConfig {
-        server_url: account.server().to_owned(),
-        project_slug: project,
-        ..config
-    })
-}
-
-/// The dialog's suggested name: `<org>-observability[-cursor|-codex].zip`.
-pub fn default_zip_name(config: &OrgConfig, platform: Platform) -> Result<String, AppError> {
-    let org = config.validate()?;
-    Ok(format!(
-        "{}.zip",
-        platform.observability_plugin_name(org.slug())
-    ))
-}
-
-/// The export without Gram: the placeholder key, rendered and written atomically (mode 0600).
-pub fn write_plugin_zip(
-    config: &OrgConfig,
-    platform: Platform,
-    path: &Path,
-) -> Result<ExportedZip, AppError> {
-    let key = HooksKey::placeholder();
-    let bundle = observability_plugin_for(config, &key, platform)?;
-    export::write_zip(&bundle, path)?;
-    Ok(ExportedZip {
-        path: PathBuf::from(path).display().to_string(),
-        minted: false,
-        key_name: None,
-        key_prefix: key.prefix(),
-        files: u32::try_from(bundle.len()).unwrap_or(u32::MAX),
-        bytes: u32::try_from(bundle.total_bytes()).unwrap_or(u32::MAX),
-    })
+    let progress = Window::sink(&app, Cancel::new());
+    Ok(Some(export.zip(ctx, &path, &progress).await?.into()))
 }
 
 /// Whether Gram accepts the saved session, and whose it is.
 #[tauri::command]
 pub async fn gram_status(state: State<'_, AppState>) -> Result<GramStatus, AppError> {
-    state.status().await
+    Ok(session::status(state.ctx()).await?)
 }
 
 /// Checks a pasted dashboard session with Gram, then keeps it in the keychain.
@@ -170,15 +94,17 @@ pub async fn gram_sign_in(
     server: String,
     session: String,
 ) -> Result<GramAccount, AppError> {
-    state
-        .sign_in(&server, Sensitive::new(session.trim().to_owned()))
-        .await
+    let server = ServerUrl::parse(&server)?;
+    let session = Sensitive::new(session.trim().to_owned());
+    let account = session::sign_in(state.ctx(), &server, session, None).await?;
+    Ok(session::view(state.ctx(), &account)?)
 }
 
-/// Forgets the saved session.
+/// Forgets the saved session and the marketplace's hooks key.
 #[tauri::command]
 pub async fn gram_sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.sign_out().await
+    session::sign_out(state.ctx()).await?;
+    Ok(())
 }
 
 /// Saves the project hook events go to.
@@ -187,31 +113,26 @@ pub async fn gram_choose_project(
     state: State<'_, AppState>,
     slug: String,
 ) -> Result<GramAccount, AppError> {
-    state.choose_project(&slug).await
+    let slug = ProjectSlug::parse(&slug)?;
+    Ok(session::choose_project(state.ctx(), &slug).await?)
 }
 
 /// The hooks keys gram-admin minted in the organization, newest first.
 #[tauri::command]
 pub async fn list_app_keys(state: State<'_, AppState>) -> Result<Vec<ApiKey>, AppError> {
-    let account = state.account().await?;
-    state.checked(account.app_keys().await).await
+    Ok(keys::list(state.ctx()).await?)
 }
 
 /// Revokes a key gram-admin minted.
 #[tauri::command]
 pub async fn revoke_app_key(state: State<'_, AppState>, id: String) -> Result<ApiKey, AppError> {
-    let account = state.account().await?;
-    state.checked(account.revoke_app_key(&id).await).await
+    Ok(keys::revoke(state.ctx(), &id).await?)
 }
 
 /// The chosen project's feature plugins, as Gram lists them.
 #[tauri::command]
 pub async fn org_plugins(state: State<'_, AppState>) -> Result<Vec<FeaturePlugin>, AppError> {
-    let account = state.account().await?;
-    let project = account
-        .project(Some(&state.project_slug(&account)?))?
-        .clone();
-    state.checked(account.feature_plugins(&project).await).await
+    Ok(plugins::list(state.ctx(), None).await?.plugins)
 }
 
 /// Every file of the marketplace repository, the key masked: with the org's plugins from Gram
@@ -222,24 +143,19 @@ pub async fn preview_marketplace(
     config: OrgConfig,
     repository: Option<String>,
 ) -> Result<Vec<PreviewFile>, AppError> {
-    let (config, plugins) = match state.account_if_any().await? {
-        Some(account) => {
-            let config = signed_in_config(&state, &account, config)?;
-            let project = account.project(Some(&config.project_slug))?.clone();
-            let plugins = state
-                .checked(account.feature_plugins(&project).await)
-                .await?;
-            (config, plugins)
-        }
-        None => (config, Vec::new()),
-    };
-    let org = config.validate()?;
-    let key = HooksKey::placeholder();
-    let spec = MarketplaceSpec {
-        plugins,
-        repository: repository.filter(|r| !r.trim().is_empty()),
-    };
-    Ok(preview(&marketplace_for(&org, &key, &spec)?, &key))
+    let repository = repository
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(MarketplaceRepo::parse)
+        .transpose()?;
+    Ok(previews::marketplace_repo(
+        state.ctx(),
+        &config,
+        repository,
+        &Plugins::FromGramIfSignedIn,
+    )
+    .await?)
 }
 
 /// The managed-settings JSON that makes the observability plugin required for the team.
@@ -247,7 +163,7 @@ pub async fn preview_marketplace(
 pub fn managed_settings(config: OrgConfig, repository: String) -> Result<String, AppError> {
     let org = config.validate()?;
     let repo = MarketplaceRepo::parse(repository.trim())?;
-    Ok(settings_snippet(&org, &repo))
+    Ok(rollout::managed_settings(&org, &repo))
 }
 
 /// Signs in through Gram's own sign-in page in an app window, then keeps the session.
@@ -257,7 +173,8 @@ pub async fn gram_sign_in_window<R: Runtime>(
     state: State<'_, AppState>,
     server: String,
 ) -> Result<GramAccount, AppError> {
-    let client = AppState::client(&server)?;
-    let session = crate::signin_window::session_from_window(&app, client.server()).await?;
-    state.sign_in(client.server(), session).await
+    let server = ServerUrl::parse(&server)?;
+    let session = crate::signin_window::session_from_window(&app, server.as_str()).await?;
+    let account = session::sign_in(state.ctx(), &server, session, None).await?;
+    Ok(session::view(state.ctx(), &account)?)
 }

@@ -1,7 +1,7 @@
 //! The one error the app's commands return: a small `code` the UI switches on, a sentence to
 //! show, and, for bad input, the problems per field.
 
-use gram_admin_core::app_flows::marketplace_key::PublishError;
+use gram_admin_core::actions;
 use gram_admin_core::github::{GithubError, GithubErrorCode};
 use gram_admin_core::gram::{ExportError, GramError};
 use gram_admin_core::secrets::SecretStoreError;
@@ -85,8 +85,7 @@ impl From<Problem> for AppError {
 
 impl From<GramError> for AppError {
     fn from(err: GramError) -> Self {
-        // The core's sentences for a lost session name the CLI's command; in the app the fix
-        // is the sign-in the toast offers.
+        // In the app the fix for a lost session is the sign-in the toast offers.
         let message = match &err {
             GramError::NotSignedIn { server } => format!(
                 "Gram at {server} says you are not signed in any more: sign in again to continue."
@@ -106,6 +105,7 @@ impl From<GramError> for AppError {
                     message,
                 }
             }
+            GramError::Invalid(problem) => return problem.clone().into(),
             GramError::Refused { .. } | GramError::Malformed { .. } | GramError::Account(_) => {
                 ErrorCode::Remote
             }
@@ -150,13 +150,14 @@ impl From<GithubError> for AppError {
     }
 }
 
-impl From<PublishError> for AppError {
-    fn from(err: PublishError) -> Self {
+impl From<actions::Error> for AppError {
+    fn from(err: actions::Error) -> Self {
         match err {
-            PublishError::Gram(e) => e.into(),
-            PublishError::Github(e) => e.into(),
-            PublishError::Render(e) => e.into(),
-            PublishError::Keychain(e) => e.into(),
+            actions::Error::Gram(e) => e.into(),
+            actions::Error::Github(e) => e.into(),
+            actions::Error::Render(e) => e.into(),
+            actions::Error::Keychain(e) => e.into(),
+            actions::Error::Export(e) => (*e).into(),
         }
     }
 }

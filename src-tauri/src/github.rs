@@ -1,37 +1,25 @@
 //! The GitHub side of the app: connecting (device flow or a token), and publishing the
-//! marketplace (plan, then one commit) with each step sent to the UI as an event.
+//! marketplace (plan, then one commit) with each step sent to the UI as an event — adapters
+//! over the core's `actions::publish`.
 
-use std::sync::Arc;
-
-use gram_admin_core::app_flows::marketplace_key;
-use gram_admin_core::github::auth::{
-    self, DeviceCode, DeviceFlow, TokenSource, CLIENT_ID_ENV, DEFAULT_CLIENT_ID, DEFAULT_OAUTH_URL,
-};
-use gram_admin_core::github::{
-    Cancel, GithubConnection, GithubError, PublishEvent, PublishOutcome, PublishPlan,
-    PublishTarget, Publisher, DEFAULT_API_URL,
-};
-use gram_admin_core::render::marketplace_for;
-use gram_admin_core::secrets::SecretStore;
-use gram_admin_core::{Bundle, HooksKey, MarketplaceRepo, MarketplaceSpec, OrgConfig};
+use gram_admin_core::actions::plugins::Plugins;
+use gram_admin_core::actions::publish::{Publish, PublishKey, PublishPreview};
+use gram_admin_core::github::auth::{self, DeviceCode, DeviceFlow, TokenSource};
+use gram_admin_core::github::{Cancel, PublishOutcome, PublishTarget, Publisher};
+use gram_admin_core::{MarketplaceRepo, OrgConfig};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 use tokio::sync::{Mutex, Notify};
 
 use crate::error::{AppError, ErrorCode};
+use crate::progress::Window;
 use crate::state::AppState;
 
-/// GitHub's API (GitHub Enterprise Server: `https://HOST/api/v3`), as the CLI reads it.
-pub const API_ENV: &str = "GRAM_ADMIN_GITHUB_API";
-/// GitHub's web address for the device flow (GitHub Enterprise Server: `https://HOST`).
-pub const OAUTH_ENV: &str = "GRAM_ADMIN_GITHUB_URL";
-/// The event each publish step is sent as ([`PublishEvent`]).
-pub const PUBLISH_EVENT: &str = "publish-event";
+pub use crate::progress::PUBLISH_EVENT;
 
-/// Where GitHub is, the device flow in progress, and the switch that stops the running publish.
+/// The device flow in progress, and the switch that stops the running publish.
 #[derive(Debug)]
 pub struct GithubState {
-    api_url: String,
     flow: DeviceFlow,
     pending: Mutex<Option<DeviceCode>>,
     cancel: Notify,
@@ -39,10 +27,9 @@ pub struct GithubState {
 }
 
 impl GithubState {
-    /// GitHub's API at `api_url`, signing in through `flow`.
-    pub fn new(api_url: &str, flow: DeviceFlow) -> Self {
+    /// Signing in through `flow`.
+    pub fn new(flow: DeviceFlow) -> Self {
         Self {
-            api_url: api_url.to_owned(),
             flow,
             pending: Mutex::new(None),
             cancel: Notify::new(),
@@ -50,25 +37,9 @@ impl GithubState {
         }
     }
 
-    pub fn from_env() -> Self {
-        let var = |name: &str, default: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| default.to_owned())
-        };
-        Self::new(
-            &var(API_ENV, DEFAULT_API_URL),
-            DeviceFlow::new(
-                var(OAUTH_ENV, DEFAULT_OAUTH_URL),
-                var(CLIENT_ID_ENV, DEFAULT_CLIENT_ID),
-            ),
-        )
-    }
-
-    fn publisher(&self, store: &dyn SecretStore) -> Result<Publisher, AppError> {
-        let (token, _) = auth::current_token(store)?.ok_or(GithubError::NotSignedIn)?;
-        Ok(Publisher::new(GithubConnection::new(&self.api_url, token))?)
+    /// The device flow of the GitHub the app's context points at.
+    pub fn for_github(github: &gram_admin_core::actions::Github) -> Self {
+        Self::new(github.device_flow())
     }
 }
 
@@ -81,27 +52,13 @@ pub enum GithubStatus {
     SignedIn { login: String, source: TokenSource },
 }
 
-/// What a publish would change, and whether a marketplace key will be minted for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct PublishPreview {
-    pub plan: PublishPlan,
-    /// No marketplace key is saved yet: publishing mints one (the plan shows the placeholder).
-    pub new_key: bool,
-}
-
 /// Who the saved token (or `GITHUB_TOKEN`) belongs to.
 #[tauri::command]
-pub async fn github_status(
-    state: State<'_, AppState>,
-    github: State<'_, GithubState>,
-) -> Result<GithubStatus, AppError> {
-    let Some((token, source)) = auth::current_token(state.store())? else {
+pub async fn github_status(state: State<'_, AppState>) -> Result<GithubStatus, AppError> {
+    let Some((_, source)) = auth::current_token(state.ctx().store())? else {
         return Ok(GithubStatus::SignedOut);
     };
-    let login = Publisher::new(GithubConnection::new(&github.api_url, token))?
-        .user()
-        .await?;
+    let login = state.ctx().publisher()?.user().await?;
     Ok(GithubStatus::SignedIn { login, source })
 }
 
@@ -109,22 +66,20 @@ pub async fn github_status(
 #[tauri::command]
 pub async fn github_sign_in_token(
     state: State<'_, AppState>,
-    github: State<'_, GithubState>,
     token: String,
 ) -> Result<GithubStatus, AppError> {
     let token = auth::parse_token(&token)?;
-    sign_in_with(&state, &github, token).await
+    sign_in_with(&state, token).await
 }
 
 async fn sign_in_with(
     state: &AppState,
-    github: &GithubState,
     token: gram_admin_core::Sensitive<String>,
 ) -> Result<GithubStatus, AppError> {
-    let login = Publisher::new(GithubConnection::new(&github.api_url, token.clone()))?
+    let login = Publisher::new(state.ctx().github().connection(token.clone()))?
         .user()
         .await?;
-    auth::save_token(state.store(), &token)?;
+    auth::save_token(state.ctx().store(), &token)?;
     Ok(GithubStatus::SignedIn {
         login,
         source: TokenSource::Keychain,
@@ -140,9 +95,13 @@ pub async fn github_device_start(github: State<'_, GithubState>) -> Result<Devic
 }
 
 /// Opens the device flow's verification page in the system browser (only that page: the URL
-/// comes from GitHub's answer, never from the webview).
+/// comes from GitHub's answer, never from the webview, and must be a page of the configured
+/// GitHub like any other the app opens).
 #[tauri::command]
-pub async fn github_open_verification(github: State<'_, GithubState>) -> Result<(), AppError> {
+pub async fn github_open_verification(
+    state: State<'_, AppState>,
+    github: State<'_, GithubState>,
+) -> Result<(), AppError> {
     let url = github
         .pending
         .lock()
@@ -155,57 +114,32 @@ pub async fn github_open_verification(github: State<'_, GithubState>) -> Result<
                 "Start signing in to GitHub first.",
             )
         })?;
-    if !url.starts_with("https://") && !cfg!(debug_assertions) {
-        return Err(AppError::new(
-            ErrorCode::Remote,
-            format!("GitHub sent a verification page that is not https: {url}."),
-        ));
-    }
-    open_in_browser(&url)
-}
-
-fn open_in_browser(url: &str) -> Result<(), AppError> {
-    #[cfg(target_os = "linux")]
-    let mut command = std::process::Command::new("xdg-open");
-    #[cfg(target_os = "macos")]
-    let mut command = std::process::Command::new("open");
-    #[cfg(target_os = "windows")]
-    let mut command = {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    };
-    command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(drop)
+    let page = crate::opener::github_page(&url, &github_web(&state), crate::opener::LOOPBACK_HTTP)
         .map_err(|e| {
             AppError::new(
-                ErrorCode::Internal,
-                format!("Could not open a browser ({e}); open {url} yourself."),
+                ErrorCode::Remote,
+                format!("GitHub sent a verification page the app does not open ({url}). {e}"),
             )
-        })
+        })?;
+    crate::opener::open(&page)
+}
+
+/// The configured GitHub's web address (`https://github.com/`, or the Enterprise host).
+fn github_web(state: &AppState) -> String {
+    state
+        .ctx()
+        .github()
+        .connection(gram_admin_core::Sensitive::new(String::new()))
+        .web_url("")
 }
 
 /// Opens a page of the configured GitHub (the published commit) in the system browser; any
 /// other address is refused, so the webview cannot open arbitrary URLs.
 #[tauri::command]
-pub async fn github_open_page(github: State<'_, GithubState>, url: String) -> Result<(), AppError> {
-    let web = GithubConnection::new(
-        &github.api_url,
-        gram_admin_core::Sensitive::new(String::new()),
-    )
-    .web_url("");
-    if !url.starts_with(&web) || url.chars().any(char::is_whitespace) {
-        return Err(AppError::new(
-            ErrorCode::InvalidInput,
-            format!("Only pages on {web} are opened from the app."),
-        ));
-    }
-    open_in_browser(&url)
+pub async fn github_open_page(state: State<'_, AppState>, url: String) -> Result<(), AppError> {
+    let page = crate::opener::github_page(&url, &github_web(&state), crate::opener::LOOPBACK_HTTP)
+        .map_err(|e| AppError::new(ErrorCode::InvalidInput, e))?;
+    crate::opener::open(&page)
 }
 
 /// Waits until the code is entered on GitHub (or refused, expired, cancelled), then keeps the
@@ -228,7 +162,7 @@ pub async fn github_device_finish(
         }
     };
     *github.pending.lock().await = None;
-    sign_in_with(&state, &github, token?).await
+    sign_in_with(&state, token?).await
 }
 
 /// Stops waiting for the device flow.
@@ -242,60 +176,38 @@ pub async fn github_device_cancel(github: State<'_, GithubState>) -> Result<(), 
 /// Forgets the saved GitHub token.
 #[tauri::command]
 pub async fn github_sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(auth::forget_token(state.store())?)
+    Ok(auth::forget_token(state.ctx().store())?)
 }
 
-/// The marketplace as it would be published: the org's plugins from Gram and the saved
-/// marketplace key (or the placeholder until one is minted).
-async fn marketplace(
+/// The marketplace as the app publishes it: the org's plugins from Gram, the marketplace's own
+/// hooks key, to the default branch of `repository`.
+async fn prepared(
     state: &AppState,
-    config: OrgConfig,
-    repo: &MarketplaceRepo,
-) -> Result<(OrgConfig, MarketplaceSpec, bool), AppError> {
-    let account = state.account().await?;
-    let config = crate::commands::signed_in_config(state, &account, config)?;
-    let project = account.project(Some(&config.project_slug))?.clone();
-    let plugins = state
-        .checked(account.feature_plugins(&project).await)
-        .await?;
-    config.validate()?;
-    let new_key = marketplace_key::saved(state.store())?.is_none();
-    Ok((
-        config,
-        MarketplaceSpec {
-            plugins,
-            repository: Some(repo.to_string()),
-        },
-        new_key,
-    ))
-}
-
-fn render(
     config: &OrgConfig,
-    spec: &MarketplaceSpec,
-    key: &HooksKey,
-) -> Result<Bundle, gram_admin_core::Error> {
-    marketplace_for(&config.validate()?, key, spec)
+    repository: &str,
+) -> Result<Publish, AppError> {
+    let repo = MarketplaceRepo::parse(repository.trim())?;
+    Ok(Publish::prepare(
+        state.ctx(),
+        config,
+        PublishTarget::new(repo),
+        &Plugins::FromGram,
+        PublishKey::Marketplace,
+    )
+    .await?)
 }
 
 /// What publishing would change: added, changed (with diffs, keys masked) and removed files.
 #[tauri::command]
 pub async fn plan_publish(
     state: State<'_, AppState>,
-    github: State<'_, GithubState>,
     config: OrgConfig,
     repository: String,
 ) -> Result<PublishPreview, AppError> {
-    let repo = MarketplaceRepo::parse(repository.trim())?;
-    let (config, spec, new_key) = marketplace(&state, config, &repo).await?;
-    let key = marketplace_key::saved(state.store())?.unwrap_or_else(HooksKey::placeholder);
-    let bundle = render(&config, &spec, &key)?;
-    let target = PublishTarget::new(repo);
-    let plan = github
-        .publisher(state.store())?
-        .plan(&target, &bundle)
-        .await?;
-    Ok(PublishPreview { plan, new_key })
+    let publish = prepared(&state, &config, &repository).await?;
+    Ok(publish
+        .plan(state.ctx(), &gram_admin_core::actions::quiet())
+        .await?)
 }
 
 /// Publishes the marketplace as one commit, sending each step as a `publish-event`.
@@ -312,24 +224,9 @@ pub async fn publish_marketplace<R: Runtime>(
     let cancel = Cancel::new();
     *github.publishing.lock().map_err(AppError::internal)? = Some(cancel.clone());
     let _running = Running(&github.publishing);
-    let repo = MarketplaceRepo::parse(repository.trim())?;
-    let (config, spec, _) = marketplace(&state, config, &repo).await?;
-    let account = state.account().await?;
-    let events = app.clone();
-    let publisher = github
-        .publisher(state.store())?
-        .on_event(move |event: &PublishEvent| {
-            let _ = events.emit(PUBLISH_EVENT, event);
-        })
-        .cancelled_by(cancel);
-    let target = PublishTarget::new(repo);
-    let store: Arc<dyn SecretStore> = state.store_arc();
-    Ok(
-        marketplace_key::publish(&account, store.as_ref(), &publisher, &target, |key| {
-            render(&config, &spec, key)
-        })
-        .await?,
-    )
+    let publish = prepared(&state, &config, &repository).await?;
+    let progress = Window::sink(&app, cancel);
+    Ok(publish.run(state.ctx(), &progress).await?.outcome)
 }
 
 /// The running publish's switch, cleared when the publish ends, however it ends.

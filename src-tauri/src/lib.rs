@@ -4,6 +4,9 @@ pub mod commands;
 mod dialog;
 pub mod error;
 pub mod github;
+mod opener;
+pub mod progress;
+pub mod publish_steps;
 mod signin_window;
 pub mod state;
 pub mod views;
@@ -44,6 +47,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         github::plan_publish,
         github::publish_marketplace,
         github::cancel_publish,
+        publish_steps::list_publish_steps,
     ])
 }
 
@@ -51,9 +55,14 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 pub fn run() {
     #[cfg(target_os = "linux")]
     draw_without_dmabuf();
+    let state = AppState::from_env().unwrap_or_else(|e| {
+        eprintln!("gram-admin could not start: {}", e.message);
+        std::process::exit(1);
+    });
+    let github = github::GithubState::for_github(state.ctx().github());
     with_commands(tauri::Builder::default())
-        .manage(AppState::from_env())
-        .manage(github::GithubState::from_env())
+        .manage(state)
+        .manage(github)
         .setup(|app| {
             if let Some(main) = app.get_webview_window("main") {
                 window_state::restore(&main);

@@ -1,6 +1,6 @@
 // The only module that talks to Tauri. Everything else calls these typed functions, so the
 // UI's tests can replace this one module (vi.mock("./tauri")) and the rest runs unchanged.
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
@@ -20,6 +20,8 @@ import type { PreviewFile } from "./bindings/PreviewFile";
 import type { PublishEvent } from "./bindings/PublishEvent";
 import type { PublishOutcome } from "./bindings/PublishOutcome";
 import type { PublishPreview } from "./bindings/PublishPreview";
+import type { StepInfo } from "./bindings/StepInfo";
+import { asAppError } from "./lib/errors";
 
 export type {
   ApiKey,
@@ -40,11 +42,43 @@ export type {
   Platform,
   PlatformInfo,
   PreviewFile,
+  StepInfo,
 };
+
+/** Which sign-in a command found gone: Gram's session (refused or missing) or GitHub's token. */
+export type SessionLost = "gram" | "github";
+
+let sessionLost: (which: SessionLost) => void = () => {};
+
+/**
+ * Where a lost session is handled, once for every command: the app shows it signed out
+ * everywhere (registered by main.ts; the screens only show the error they got).
+ */
+export function onSessionLost(handler: (which: SessionLost) => void): void {
+  sessionLost = handler;
+}
+
+/**
+ * Every command goes through here: it rejects with an AppError, and a command that found the
+ * Gram session or the GitHub token gone reports that to the one handler. `signingIn`: the
+ * command is itself a sign-in, whose refusal says nothing about the saved session.
+ */
+async function call<T>(command: string, args?: InvokeArgs, opts: { signingIn?: boolean } = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (err) {
+    const error = asAppError(err);
+    if (!opts.signingIn) {
+      if (error.code === "not_signed_in") sessionLost("gram");
+      if (error.code === "github_not_signed_in") sessionLost("github");
+    }
+    throw error;
+  }
+}
 
 /** The agents the core renders for (its platform table), in the order to offer them. */
 export function listPlatforms(): Promise<PlatformInfo[]> {
-  return invoke<PlatformInfo[]>("list_platforms");
+  return call<PlatformInfo[]>("list_platforms");
 }
 
 /** Every file of the plugin, hooks/hooks.json first; the key masked unless `reveal`. */
@@ -53,7 +87,7 @@ export function previewPlugin(
   platform: Platform,
   reveal = false,
 ): Promise<PreviewFile[]> {
-  return invoke<PreviewFile[]>("preview_plugin", { config, platform, reveal });
+  return call<PreviewFile[]>("preview_plugin", { config, platform, reveal });
 }
 
 /**
@@ -61,7 +95,7 @@ export function previewPlugin(
  * with it; signed out, the ZIP carries the placeholder key. null when the admin cancels.
  */
 export function exportPluginZip(config: OrgConfig, platform: Platform): Promise<ExportedZip | null> {
-  return invoke<ExportedZip | null>("export_plugin_zip", { config, platform });
+  return call<ExportedZip | null>("export_plugin_zip", { config, platform });
 }
 
 /** Each step of an export as it starts (choose a file, mint the key, write the ZIP). */
@@ -71,100 +105,100 @@ export function onExportStep(handler: (step: ExportStep) => void): Promise<Unlis
 
 /** Whether a Gram session is saved, and whose (checked with Gram). */
 export function gramStatus(): Promise<GramStatus> {
-  return invoke<GramStatus>("gram_status");
+  return call<GramStatus>("gram_status");
 }
 
 /** Checks a pasted dashboard session with Gram and keeps it in the OS keychain. */
 export function gramSignIn(server: string, session: string): Promise<GramAccount> {
-  return invoke<GramAccount>("gram_sign_in", { server, session });
+  return call<GramAccount>("gram_sign_in", { server, session }, { signingIn: true });
 }
 
 /** Opens Gram's sign-in page in an app window and keeps the session it ends with. */
 export function gramSignInWindow(server: string): Promise<GramAccount> {
-  return invoke<GramAccount>("gram_sign_in_window", { server });
+  return call<GramAccount>("gram_sign_in_window", { server }, { signingIn: true });
 }
 
 /** Forgets the saved session. */
 export function gramSignOut(): Promise<void> {
-  return invoke<void>("gram_sign_out");
+  return call<void>("gram_sign_out");
 }
 
 /** The project hook events go to (saved for next time). */
 export function gramChooseProject(slug: string): Promise<GramAccount> {
-  return invoke<GramAccount>("gram_choose_project", { slug });
+  return call<GramAccount>("gram_choose_project", { slug });
 }
 
 /** The hooks keys gram-admin minted in the organization, newest first. */
 export function listAppKeys(): Promise<ApiKey[]> {
-  return invoke<ApiKey[]>("list_app_keys");
+  return call<ApiKey[]>("list_app_keys");
 }
 
 /** Revokes one key gram-admin minted; it stops working at once. */
 export function revokeAppKey(id: string): Promise<ApiKey> {
-  return invoke<ApiKey>("revoke_app_key", { id });
+  return call<ApiKey>("revoke_app_key", { id });
 }
 
 /** The chosen project's feature plugins, as Gram lists them. */
 export function orgPlugins(): Promise<FeaturePlugin[]> {
-  return invoke<FeaturePlugin[]>("org_plugins");
+  return call<FeaturePlugin[]>("org_plugins");
 }
 
 /** Every file of the marketplace repository (the org's plugins from Gram), the key masked. */
 export function previewMarketplace(config: OrgConfig, repository: string | null): Promise<PreviewFile[]> {
-  return invoke<PreviewFile[]>("preview_marketplace", { config, repository });
+  return call<PreviewFile[]>("preview_marketplace", { config, repository });
 }
 
 /** The managed-settings JSON that makes the observability plugin required for the team. */
-export function managedSettings(config: OrgConfig, repository: string | null): Promise<string> {
-  return invoke<string>("managed_settings", { config, repository });
+export function managedSettings(config: OrgConfig, repository: string): Promise<string> {
+  return call<string>("managed_settings", { config, repository });
 }
 
 /** Who the saved GitHub token (or GITHUB_TOKEN) belongs to. */
 export function githubStatus(): Promise<GithubStatus> {
-  return invoke<GithubStatus>("github_status");
+  return call<GithubStatus>("github_status");
 }
 
 /** Checks a pasted GitHub token and keeps it in the OS keychain. */
 export function githubSignInToken(token: string): Promise<GithubStatus> {
-  return invoke<GithubStatus>("github_sign_in_token", { token });
+  return call<GithubStatus>("github_sign_in_token", { token }, { signingIn: true });
 }
 
 /** Starts GitHub's device flow: the code to type and where. */
 export function githubDeviceStart(): Promise<DeviceCode> {
-  return invoke<DeviceCode>("github_device_start");
+  return call<DeviceCode>("github_device_start", {}, { signingIn: true });
 }
 
 /** Opens the device flow's verification page in the system browser. */
 export function githubOpenVerification(): Promise<void> {
-  return invoke<void>("github_open_verification");
+  return call<void>("github_open_verification", {}, { signingIn: true });
 }
 
 /** Waits for the code to be entered on GitHub, then keeps the token. */
 export function githubDeviceFinish(): Promise<GithubStatus> {
-  return invoke<GithubStatus>("github_device_finish");
+  return call<GithubStatus>("github_device_finish", {}, { signingIn: true });
 }
 
 export function githubDeviceCancel(): Promise<void> {
-  return invoke<void>("github_device_cancel");
+  return call<void>("github_device_cancel", {}, { signingIn: true });
 }
 
 export function githubSignOut(): Promise<void> {
-  return invoke<void>("github_sign_out");
+  return call<void>("github_sign_out");
 }
 
 /** Opens a page of the configured GitHub (the published commit) in the system browser. */
 export function githubOpenPage(url: string): Promise<void> {
-  return invoke<void>("github_open_page", { url });
+  return call<void>("github_open_page", { url });
 }
 
 /** What publishing would change (nothing is written). */
 export function planPublish(config: OrgConfig, repository: string): Promise<PublishPreview> {
-  return invoke<PublishPreview>("plan_publish", { config, repository });
+  return call<PublishPreview>("plan_publish", { config, repository });
 }
 
 /** Publishes the marketplace as one commit; steps arrive through onPublishEvent. */
 export function publishMarketplace(config: OrgConfig, repository: string): Promise<PublishOutcome> {
-  return invoke<PublishOutcome>("publish_marketplace", { config, repository });
+  return call<PublishOutcome>("publish_marketplace", { config, repository });
 }
 
 /**
@@ -172,7 +206,12 @@ export function publishMarketplace(config: OrgConfig, repository: string): Promi
  * the code `cancelled`. Resolves `false` when there was nothing to stop.
  */
 export function cancelPublish(): Promise<boolean> {
-  return invoke<boolean>("cancel_publish");
+  return call<boolean>("cancel_publish");
+}
+
+/** Each publish step's label, and whether it moves the branch (the core's step table). */
+export function listPublishSteps(): Promise<StepInfo[]> {
+  return call<StepInfo[]>("list_publish_steps");
 }
 
 export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<UnlistenFn> {
@@ -186,5 +225,5 @@ export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<
  * whatever Gram answered; rejects only on bad input.
  */
 export function checkHook(config: OrgConfig, platform: Platform, key: string | null): Promise<CheckHookResult> {
-  return invoke<CheckHookResult>("check_hook", { config, platform, key });
+  return call<CheckHookResult>("check_hook", { config, platform, key });
 }

@@ -1,24 +1,17 @@
-//! The commands that talk to Gram: login, logout, whoami, keys, plugins; and the parts of
-//! export / render / preview / marketplace render that use the signed-in account.
+//! The commands that talk to Gram: login, logout, whoami, keys, plugins — adapters over the
+//! core's `actions::{session, keys, plugins}`.
 
-use std::future::Future;
 use std::io::{IsTerminal, Read, Write};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand};
-use gram_admin_core::gram::session::{
-    current_session, forget_session, save_session, saved_session, settings_path, Overrides,
-    Settings,
-};
-use gram_admin_core::gram::{export_with_minted_key, GramClient, SignedIn, ZipDestination};
-use gram_admin_core::secrets::Keychain;
-use gram_admin_core::{render, HooksKey, MarketplaceSpec, Platform, Sensitive};
+use gram_admin_core::actions::{keys as key_actions, plugins as plugin_actions, session};
+use gram_admin_core::gram::session::SignedOut;
+use gram_admin_core::{MarketplaceSpec, ProjectSlug, Sensitive, ServerUrl};
 use serde::Serialize;
 
-use crate::{print_json, KeyArgs, OrgArgs, RenderArgs};
-
-/// Hidden: files the keychain entries under another service name (tests isolate themselves).
-const KEYCHAIN_SERVICE_ENV: &str = "GRAM_ADMIN_KEYCHAIN_SERVICE";
+use crate::print_json;
+use crate::shell::{block_on, context};
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
@@ -60,61 +53,26 @@ pub enum PluginsCommand {
     },
 }
 
-fn keychain() -> Keychain {
-    match std::env::var(KEYCHAIN_SERVICE_ENV) {
-        Ok(service) if !service.is_empty() => Keychain::new(service),
-        _ => Keychain::default(),
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a single-threaded async runtime")
-        .block_on(future)
-}
-
-fn settings() -> Result<Settings> {
-    match settings_path() {
-        Some(path) => Ok(Settings::load(&path)?),
-        None => Ok(Settings::default()),
-    }
-}
-
-/// The signed-in account: GRAM_SESSION/GRAM_SERVER, else the keychain; checked with auth.info.
-async fn sign_in() -> Result<SignedIn> {
-    let stored = current_session(&keychain(), &Overrides::from_env())?;
-    let client = stored.client()?;
-    Ok(SignedIn::verify(client, stored.session).await?)
-}
-
 /// `gram-admin login`.
 pub fn login(args: LoginArgs) -> Result<()> {
+    let server = ServerUrl::parse(&args.server)?;
+    let project = args
+        .project
+        .as_deref()
+        .map(ProjectSlug::parse)
+        .transpose()?;
     let session = read_session_token()?;
-    block_on(async {
-        let client = GramClient::new(&args.server)?;
-        let account = SignedIn::verify(client, session.clone()).await?;
-        let project = match &args.project {
-            Some(slug) => Some(account.project(Some(slug))?.slug.clone()),
-            None => None,
-        };
-        // The keychain first: if it is not there, nothing is written anywhere.
-        save_session(&keychain(), account.server(), &session)?;
-        if let Some(path) = settings_path() {
-            Settings { project }.save(&path)?;
-        }
-        let org = account.organization()?;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(
-            stdout,
-            "Signed in to {} as {} (organization {}).",
-            account.server(),
-            account.info().user_email,
-            org.name
-        )?;
-        Ok(())
-    })
+    let ctx = context(None)?;
+    let account = block_on(session::sign_in(&ctx, &server, session, project.as_ref()))?;
+    let org = account.organization()?;
+    writeln!(
+        std::io::stdout().lock(),
+        "Signed in to {} as {} (organization {}).",
+        account.server(),
+        account.info().user_email,
+        org.name
+    )?;
+    Ok(())
 }
 
 /// The token from stdin when piped, else a prompt that does not echo.
@@ -156,15 +114,21 @@ fn set_echo(on: bool) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// `gram-admin logout`.
+/// `gram-admin logout`: Gram ends the session (a copy of it elsewhere stops working too), and
+/// the keychain forgets it — even when Gram cannot be reached.
 pub fn logout() -> Result<()> {
-    let store = keychain();
-    let saved = saved_session(&store)?;
-    forget_session(&store)?;
+    let ctx = context(None)?;
+    let signed_out = block_on(session::sign_out(&ctx))?;
     let mut stdout = std::io::stdout().lock();
-    match saved {
-        Some(s) => writeln!(stdout, "Signed out of {}.", s.server)?,
-        None => writeln!(stdout, "You were not signed in.")?,
+    match signed_out {
+        SignedOut::Ended { server } => writeln!(stdout, "Signed out of {server}.")?,
+        SignedOut::ForgottenOnly { server, why } => {
+            writeln!(stdout, "Signed out of {server} on this machine.")?;
+            eprintln!(
+                "warning: {why} The session is forgotten here, but Gram still accepts it until it expires."
+            );
+        }
+        SignedOut::WasNot => writeln!(stdout, "You were not signed in.")?,
     }
     if std::env::var_os("GRAM_SESSION").is_some_and(|v| !v.is_empty()) {
         eprintln!(
@@ -193,54 +157,49 @@ struct OrgJson<'a> {
 
 /// `gram-admin whoami`.
 pub fn whoami(args: JsonArgs) -> Result<()> {
-    let saved_project = settings()?.project;
-    block_on(async {
-        let account = sign_in().await?;
-        let org = account.organization()?;
-        let project = account
-            .project(saved_project.as_deref())
-            .ok()
-            .map(|p| p.slug.as_str());
-        let who = Whoami {
-            server: account.server(),
-            email: &account.info().user_email,
-            organization: OrgJson {
-                id: &org.id,
-                name: &org.name,
-                slug: &org.slug,
-            },
-            projects: org.projects.iter().map(|p| p.slug.as_str()).collect(),
-            project,
-        };
-        if args.json {
-            return print_json(&who);
-        }
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "Signed in to {} as {}", who.server, who.email)?;
-        writeln!(out, "Organization: {} ({})", org.name, org.slug)?;
-        let projects: Vec<String> = org
-            .projects
-            .iter()
-            .map(|p| {
-                if Some(p.slug.as_str()) == project {
-                    format!("{} (used)", p.slug)
-                } else {
-                    p.slug.clone()
-                }
-            })
-            .collect();
-        writeln!(out, "Projects: {}", projects.join(", "))?;
-        Ok(())
-    })
+    let ctx = context(None)?;
+    let account = block_on(async { ctx.checked(ctx.account().await).await })?;
+    let view = session::view(&ctx, &account)?;
+    let org = account.organization()?;
+    let who = Whoami {
+        server: &view.server,
+        email: &view.email,
+        organization: OrgJson {
+            id: &org.id,
+            name: &org.name,
+            slug: &org.slug,
+        },
+        projects: view.projects.iter().map(|p| p.slug.as_str()).collect(),
+        project: view.project.as_deref(),
+    };
+    if args.json {
+        return print_json(&who);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Signed in to {} as {}", who.server, who.email)?;
+    writeln!(out, "Organization: {} ({})", org.name, org.slug)?;
+    let projects: Vec<String> = view
+        .projects
+        .iter()
+        .map(|p| {
+            if Some(p.slug.as_str()) == who.project {
+                format!("{} (used)", p.slug)
+            } else {
+                p.slug.clone()
+            }
+        })
+        .collect();
+    writeln!(out, "Projects: {}", projects.join(", "))?;
+    Ok(())
 }
 
 /// `gram-admin keys …`.
 pub fn keys(command: KeysCommand) -> Result<()> {
+    let ctx = context(None)?;
     block_on(async {
-        let account = sign_in().await?;
         match command {
             KeysCommand::List(args) => {
-                let keys = account.app_keys().await?;
+                let keys = key_actions::list(&ctx).await?;
                 if args.json {
                     return print_json(&keys);
                 }
@@ -287,7 +246,7 @@ pub fn keys(command: KeysCommand) -> Result<()> {
                 Ok(())
             }
             KeysCommand::Revoke { id } => {
-                let key = account.revoke_app_key(&id).await?;
+                let key = key_actions::revoke(&ctx, &id).await?;
                 writeln!(
                     std::io::stdout().lock(),
                     "Revoked {} ({}…).",
@@ -303,11 +262,11 @@ pub fn keys(command: KeysCommand) -> Result<()> {
 /// `gram-admin plugins list`.
 pub fn plugins(command: PluginsCommand) -> Result<()> {
     let PluginsCommand::List { project, json } = command;
-    let project = project.or(settings()?.project);
+    let project = project.as_deref().map(ProjectSlug::parse).transpose()?;
+    let ctx = context(None)?;
     block_on(async {
-        let account = sign_in().await?;
-        let project = account.project(project.as_deref())?;
-        let plugins = account.feature_plugins(project).await?;
+        let plugin_actions::ProjectPlugins { project, plugins } =
+            plugin_actions::list(&ctx, project.as_ref()).await?;
         if json {
             return print_json(&MarketplaceSpec {
                 plugins,
@@ -316,7 +275,7 @@ pub fn plugins(command: PluginsCommand) -> Result<()> {
         }
         let mut out = std::io::stdout().lock();
         if plugins.is_empty() {
-            writeln!(out, "Project {} has no plugins.", project.slug)?;
+            writeln!(out, "Project {project} has no plugins.")?;
         }
         for p in &plugins {
             writeln!(out, "{} ({})", p.name, p.slug)?;
@@ -340,111 +299,5 @@ pub fn plugins(command: PluginsCommand) -> Result<()> {
             }
         }
         Ok(())
-    })
-}
-
-/// Fills `--org`, `--project` and `--server` from the signed-in account when any is missing
-/// (or when `need_account`). With all three given and no account needed, Gram is not called.
-pub fn complete_org(args: &mut OrgArgs, need_account: bool) -> Result<Option<SignedIn>> {
-    let complete = args.org.is_some() && args.project.is_some() && args.server.is_some();
-    if complete && !need_account {
-        return Ok(None);
-    }
-    let saved_project = settings()?.project;
-    let account = match block_on(sign_in()) {
-        Err(e) if !need_account && is_no_session(&e) => bail!(
-            "Give --org, --project and --server, or sign in to Gram first (gram-admin login --server URL) to use your account's."
-        ),
-        other => other?,
-    };
-    if let Some(server) = &args.server {
-        let given = GramClient::new(server)?;
-        if given.server() != account.server() {
-            bail!(
-                "You are signed in to {}, but --server is {}; sign in there first (gram-admin login --server {}).",
-                account.server(),
-                given.server(),
-                given.server()
-            );
-        }
-    }
-    let project = account
-        .project(args.project.as_deref().or(saved_project.as_deref()))?
-        .slug
-        .clone();
-    args.project = Some(project);
-    if args.org.is_none() {
-        args.org = Some(account.organization()?.name.clone());
-    }
-    args.server = Some(account.server().to_owned());
-    Ok(Some(account))
-}
-
-fn is_no_session(e: &anyhow::Error) -> bool {
-    matches!(
-        e.downcast_ref::<gram_admin_core::gram::GramError>(),
-        Some(gram_admin_core::gram::GramError::NoSession)
-    )
-}
-
-/// Says on stderr when the placeholder key is used because no key was given.
-pub fn note_placeholder(key: &KeyArgs) {
-    if key.key_file.is_none() && !key.placeholder_key {
-        eprintln!(
-            "note: no --key-file given: using the placeholder key ({}); this plugin cannot report to Gram. `gram-admin export` mints a real key.",
-            HooksKey::placeholder().masked()
-        );
-    }
-}
-
-/// `gram-admin export` without --key-file: destination checked, key minted, ZIP written, the
-/// key revoked if the write fails.
-pub fn export_minted(mut args: RenderArgs) -> Result<()> {
-    let dest = ZipDestination::check(&args.out)?;
-    let account = complete_org(&mut args.org, true)?.expect("an account was required");
-    let config = crate::org_config(&args.org, None);
-    let platform: Platform = args.platform;
-    let exported = block_on(export_with_minted_key(&account, platform, &dest, |key| {
-        render::observability_plugin_for(&config, key, platform)
-    }))?;
-    eprintln!(
-        "Minted hooks key {} ({}…) for project {}; revoke it with `gram-admin keys revoke {}`.",
-        exported.key.name,
-        exported.key.key_prefix,
-        args.org.project.as_deref().unwrap_or_default(),
-        exported.key.id
-    );
-    if args.json {
-        #[derive(Serialize)]
-        struct Exported<'a> {
-            out: &'a std::path::Path,
-            files: usize,
-            bytes: usize,
-            key: &'a gram_admin_core::gram::ApiKey,
-        }
-        return print_json(&Exported {
-            out: &exported.path,
-            files: exported.files,
-            bytes: exported.bytes,
-            key: &exported.key,
-        });
-    }
-    writeln!(
-        std::io::stdout().lock(),
-        "Wrote {} files ({} bytes) to {}",
-        exported.files,
-        exported.bytes,
-        exported.path.display()
-    )?;
-    Ok(())
-}
-
-/// The org's feature plugins from Gram, for `marketplace render` without --plugins.
-pub fn marketplace_plugins(account: &SignedIn, project: &str) -> Result<MarketplaceSpec> {
-    let project = account.project(Some(project))?;
-    let plugins = block_on(account.feature_plugins(project))?;
-    Ok(MarketplaceSpec {
-        plugins,
-        repository: None,
     })
 }

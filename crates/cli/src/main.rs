@@ -2,21 +2,28 @@
 
 mod gram;
 mod publish;
+mod shell;
 
-use std::io::Write;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
-use gram_admin_core::preview::{preview, PreviewFile};
+use gram_admin_core::actions::export::{Entry, Export, KeyChoice};
+use gram_admin_core::actions::plugins::Plugins;
+use gram_admin_core::actions::{check_hook, preview, Account};
+use gram_admin_core::gram::ZipDestination;
+use gram_admin_core::preview::PreviewFile;
 use gram_admin_core::{
-    check_hook, export, render, Bundle, HooksKey, MarketplaceSpec, OrgConfig, Platform,
+    export, render, Bundle, HooksKey, MarketplaceRepo, MarketplaceSpec, OrgConfig, Platform,
 };
 use serde::Serialize;
 
-/// Render, preview and export Gram's observability plugin for Claude Code, Cursor and Codex,
-/// and the org's plugin marketplace.
+use shell::block_on;
+
+/// Render, preview and export Gram's observability plugin for every coding agent gram-admin
+/// knows (Claude Code, Cursor, Codex, OpenCode), and publish the org's plugin marketplace.
 #[derive(Debug, Parser)]
 #[command(name = "gram-admin", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -128,7 +135,7 @@ struct CheckHookArgs {
     #[command(flatten)]
     org: OrgArgs,
     /// How long to wait for Gram, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = check_hook::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(long, value_name = "SECONDS", default_value_t = gram_admin_core::check_hook::DEFAULT_TIMEOUT.as_secs_f64())]
     timeout: f64,
     /// Print the result as JSON (status, latency_ms, answer, verdict, explanation, …).
     #[arg(long)]
@@ -161,6 +168,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            let err = shell::with_remedy(err);
             let mut stderr = std::io::stderr().lock();
             for line in format!("{err:#}").lines() {
                 let _ = writeln!(stderr, "error: {line}");
@@ -172,50 +180,41 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Render(mut args) => {
-            gram::complete_org(&mut args.org, false)?;
-            gram::note_placeholder(&args.org.key);
-            let (bundle, _) = render_plugin(args.platform, &args.org)?;
-            export::write_dir(&bundle, &args.out)?;
-            report(&args.out, &bundle, args.json)
-        }
-        Command::Export(mut args) => {
-            if args.org.key.key_file.is_none() && !args.org.key.placeholder_key {
-                return gram::export_minted(args);
-            }
-            gram::complete_org(&mut args.org, false)?;
-            let (bundle, _) = render_plugin(args.platform, &args.org)?;
-            export::write_zip(&bundle, &args.out)?;
-            report(&args.out, &bundle, args.json)
-        }
-        Command::Preview(mut args) => {
-            gram::complete_org(&mut args.org, false)?;
-            gram::note_placeholder(&args.org.key);
-            let (bundle, key) = render_plugin(args.platform, &args.org)?;
-            let files = preview(&bundle, &key);
+        Command::Render(args) => render(args, Write::Dir),
+        Command::Export(args) => render(args, Write::Zip),
+        Command::Preview(args) => {
+            let ctx = shell::context(None)?;
+            let config = org_config(&args.org, None);
+            let org = block_on(ctx.org(&config, Account::ToComplete))
+                .map_err(|e| args.org.remedy(e))?
+                .org;
+            note_placeholder(&args.org.key);
+            let key = read_key(&args.org.key)?;
+            let files = gram_admin_core::preview::preview(
+                &render::observability_plugin(&org, &key, args.platform)?,
+                &key,
+            );
             if args.json {
                 print_json(&files)
             } else {
                 print_preview(&files)
             }
         }
-        Command::Marketplace(MarketplaceCommand::Render(mut args)) => {
-            let account = gram::complete_org(&mut args.org, args.plugins.is_none())?;
-            gram::note_placeholder(&args.org.key);
-            let mut spec = match (&args.plugins, &account) {
-                (Some(path), _) => read_plugins(path)?,
-                (None, Some(account)) => gram::marketplace_plugins(
-                    account,
-                    args.org.project.as_deref().unwrap_or_default(),
-                )?,
-                (None, None) => MarketplaceSpec::default(),
-            };
-            if args.repository.is_some() {
-                spec.repository.clone_from(&args.repository);
-            }
-            let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
+        Command::Marketplace(MarketplaceCommand::Render(args)) => {
+            let repository = args
+                .repository
+                .as_deref()
+                .map(MarketplaceRepo::parse)
+                .transpose()?;
+            let plugins = plugins_from(args.plugins.as_deref())?;
             let key = read_key(&args.org.key)?;
-            let bundle = render::marketplace_for(&org, &key, &spec)?;
+            let ctx = shell::context(None)?;
+            let config = org_config(&args.org, args.marketplace_name.clone());
+            let bundle = block_on(preview::render_marketplace(
+                &ctx, &config, repository, &plugins, &key,
+            ))
+            .map_err(|e| args.org.remedy(signed_out_plugins(e, &plugins)))?;
+            note_placeholder(&args.org.key);
             export::write_dir(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
         }
@@ -230,8 +229,112 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn check_hook_command(mut args: CheckHookArgs) -> Result<()> {
-    gram::complete_org(&mut args.org, false)?;
+/// Where `render` and `export` write the plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Dir,
+    Zip,
+}
+
+/// `render` (into a directory) and `export` (a ZIP): with a key file, the placeholder, or —
+/// `export` without either — a key minted in the signed-in organization.
+fn render(args: RenderArgs, to: Write) -> Result<()> {
+    let key = match (&args.org.key, to) {
+        (
+            KeyArgs {
+                key_file: Some(_), ..
+            },
+            _,
+        ) => match read_key(&args.org.key) {
+            Ok(key) => KeyChoice::Given(key),
+            Err(e) => return Err(args.org.also_org_problems(e)),
+        },
+        (
+            KeyArgs {
+                placeholder_key: true,
+                ..
+            },
+            _,
+        )
+        | (_, Write::Dir) => KeyChoice::Placeholder,
+        (_, Write::Zip) => KeyChoice::Mint,
+    };
+    if to == Write::Zip {
+        // Before anything is asked of Gram: a key is never minted for a ZIP that cannot be written.
+        ZipDestination::check(&args.out)?;
+    }
+    let ctx = shell::context(None)?;
+    let config = org_config(&args.org, None);
+    let progress = shell::Stderr::lines();
+    let exported = block_on(async {
+        let export = Export::prepare(&ctx, &config, args.platform, key).await?;
+        if to == Write::Dir {
+            note_placeholder(&args.org.key);
+        }
+        match to {
+            Write::Zip => export.zip(&ctx, &args.out, &progress).await,
+            Write::Dir => export.dir(&ctx, &args.out, &progress).await,
+        }
+    })
+    .map_err(|e| args.org.remedy(e))?;
+    if let Some(key) = &exported.minted {
+        eprintln!(
+            "Minted hooks key {} ({}…) for project {}; revoke it with `gram-admin keys revoke {}`.",
+            key.name, key.key_prefix, exported.project, key.id
+        );
+    }
+    if args.json {
+        return match &exported.minted {
+            Some(key) => {
+                #[derive(Serialize)]
+                struct Minted<'a> {
+                    out: &'a Path,
+                    files: usize,
+                    bytes: usize,
+                    key: &'a gram_admin_core::gram::ApiKey,
+                }
+                print_json(&Minted {
+                    out: &exported.path,
+                    files: exported.files,
+                    bytes: exported.bytes,
+                    key,
+                })
+            }
+            None => print_json(&Written {
+                out: &exported.path,
+                files: &exported.entries,
+            }),
+        };
+    }
+    writeln!(
+        std::io::stdout().lock(),
+        "Wrote {} files ({} bytes) to {}",
+        exported.files,
+        exported.bytes,
+        exported.path.display()
+    )?;
+    Ok(())
+}
+
+/// Signed out and no `--plugins`: the marketplace's plugins come from Gram, so say both ways on.
+fn signed_out_plugins(err: gram_admin_core::actions::Error, plugins: &Plugins) -> anyhow::Error {
+    if err.needs_sign_in() && *plugins == Plugins::FromGram {
+        return anyhow::anyhow!(
+            "{}\nThe marketplace lists your organization's plugins from Gram: sign in (gram-admin login --server URL), or give --plugins FILE (`{{\"plugins\": []}}` for the observability plugins alone).",
+            err
+        );
+    }
+    err.into()
+}
+
+fn plugins_from(path: Option<&Path>) -> Result<Plugins> {
+    Ok(match path {
+        Some(path) => Plugins::Given(read_plugins(path)?),
+        None => Plugins::FromGram,
+    })
+}
+
+fn check_hook_command(args: CheckHookArgs) -> Result<()> {
     if args.org.key.key_file.is_none() && !args.org.key.placeholder_key {
         eprintln!(
             "note: no --key-file given: checking with the placeholder key ({}), which Gram refuses; give --key-file to check a real key.",
@@ -242,12 +345,15 @@ fn check_hook_command(mut args: CheckHookArgs) -> Result<()> {
         anyhow::bail!("--timeout must be a number of seconds above 0 and at most 600.");
     }
     let key = read_key(&args.org.key)?;
-    let result = check_hook::check_hook_for(
+    let ctx = shell::context(None)?;
+    let result = block_on(check_hook::check(
+        &ctx,
         &org_config(&args.org, None),
-        &key,
         args.platform,
+        key,
         std::time::Duration::from_secs_f64(args.timeout),
-    )?;
+    ))
+    .map_err(|e| args.org.remedy(e))?;
     if args.json {
         print_json(&result)?;
     } else {
@@ -276,6 +382,31 @@ fn check_hook_command(mut args: CheckHookArgs) -> Result<()> {
     }
 }
 
+impl OrgArgs {
+    /// `err` (a key file that cannot be used), and whatever else is wrong with these flags: every
+    /// problem of the command at once, not one per try.
+    fn also_org_problems(&self, err: anyhow::Error) -> anyhow::Error {
+        let config = org_config(self, None);
+        let complete = self.org.is_some() && self.project.is_some() && self.server.is_some();
+        match config.validate() {
+            Err(problems) if complete => anyhow::anyhow!("{err:#}\n{problems}"),
+            _ => err,
+        }
+    }
+
+    /// The CLI's remedy for what the core found wrong with the org these flags gave.
+    fn remedy(&self, err: impl Into<anyhow::Error>) -> anyhow::Error {
+        shell::org_remedy(err.into(), |field| match field {
+            gram_admin_core::Field::Org => self.org.is_some(),
+            gram_admin_core::Field::Server => self.server.is_some(),
+            gram_admin_core::Field::Project => self.project.is_some(),
+            _ => true,
+        })
+    }
+}
+
+/// The org as the flags give it (empty where a flag is missing: the signed-in account fills
+/// those in).
 fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
     OrgConfig {
         org_name: args.org.clone().unwrap_or_default(),
@@ -286,12 +417,18 @@ fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
     }
 }
 
-fn render_plugin(platform: Platform, args: &OrgArgs) -> Result<(Bundle, HooksKey)> {
-    let key = read_key(&args.key)?;
-    let bundle = render::observability_plugin_for(&org_config(args, None), &key, platform)?;
-    Ok((bundle, key))
+/// Says on stderr when the placeholder key is used because no key was given.
+fn note_placeholder(key: &KeyArgs) {
+    if key.key_file.is_none() && !key.placeholder_key {
+        eprintln!(
+            "note: no --key-file given: using the placeholder key ({}); this plugin cannot report to Gram. `gram-admin export` mints a real key.",
+            HooksKey::placeholder().masked()
+        );
+    }
 }
 
+/// The key in the first line of `--key-file` (the key stays out of argv and shell history),
+/// else the placeholder.
 fn read_key(args: &KeyArgs) -> Result<HooksKey> {
     match &args.key_file {
         None => Ok(HooksKey::placeholder()),
@@ -320,33 +457,19 @@ fn read_plugins(path: &Path) -> Result<MarketplaceSpec> {
 #[derive(Debug, Serialize)]
 struct Written<'a> {
     out: &'a Path,
-    files: Vec<WrittenFile<'a>>,
+    files: &'a [Entry],
 }
 
-#[derive(Debug, Serialize)]
-struct WrittenFile<'a> {
-    path: &'a str,
-    mode: String,
-    size: usize,
-}
-
+/// What `marketplace render` wrote: `--json` lists every file, else one line.
 fn report(out: &Path, bundle: &Bundle, json: bool) -> Result<()> {
     if json {
         return print_json(&Written {
             out,
-            files: bundle
-                .files()
-                .map(|f| WrittenFile {
-                    path: &f.path,
-                    mode: format!("{:o}", f.mode.unix()),
-                    size: f.contents.len(),
-                })
-                .collect(),
+            files: &Entry::of(bundle),
         });
     }
-    let mut stdout = std::io::stdout().lock();
     writeln!(
-        stdout,
+        std::io::stdout().lock(),
         "Wrote {} files ({} bytes) to {}",
         bundle.len(),
         bundle.total_bytes(),

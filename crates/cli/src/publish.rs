@@ -1,29 +1,27 @@
 //! `gram-admin github login | logout | status` and `gram-admin publish`: the marketplace
-//! published to GitHub in one commit, or nothing written when nothing changed.
+//! published to GitHub in one commit, or nothing written when nothing changed — adapters over
+//! the core's `actions::publish`.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
-use gram_admin_core::app_flows::marketplace_key;
+use gram_admin_core::actions::publish::{Publish, PublishKey};
+use gram_admin_core::actions::{Github, GITHUB_API_ENV as API_ENV};
 use gram_admin_core::domain::MarketplaceRepo;
 use gram_admin_core::github::auth::{
-    current_token, forget_token, parse_token, save_token, DeviceFlow, TokenSource, CLIENT_ID_ENV,
+    current_token, forget_token, parse_token, save_token, TokenSource, CLIENT_ID_ENV,
     DEFAULT_CLIENT_ID, DEFAULT_OAUTH_URL,
 };
 use gram_admin_core::github::{
-    Cancel, GithubConnection, GithubError, PublishEvent, PublishPlan, PublishTarget, Publisher,
-    DEFAULT_API_URL,
+    GithubError, PublishPlan, PublishTarget, Publisher, DEFAULT_API_URL,
 };
-use gram_admin_core::secrets::Keychain;
-use gram_admin_core::{render, HooksKey, MarketplaceSpec};
+use gram_admin_core::BranchName;
 use serde::Serialize;
 
-use super::{gram, org_config, print_json, read_key, read_plugins, OrgArgs};
-
-/// Where the GitHub API is: GitHub.com, or `https://HOST/api/v3` for GitHub Enterprise Server.
-const API_ENV: &str = "GRAM_ADMIN_GITHUB_API";
+use super::{org_config, plugins_from, print_json, read_key, OrgArgs};
+use crate::shell::{self, keychain, runtime, Stderr};
 
 #[derive(Debug, Subcommand)]
 pub enum GithubCommand {
@@ -72,6 +70,10 @@ pub struct PublishArgs {
     /// Create the repository (private) when it does not exist.
     #[arg(long)]
     create: bool,
+    /// Publish even if the repository is public: anyone can then read the hooks key in it and
+    /// send events to Gram as your teammates. Without it a public repository is refused.
+    #[arg(long)]
+    allow_public_repository: bool,
     /// GitHub's API (GitHub Enterprise Server: https://HOST/api/v3).
     #[arg(long, value_name = "URL", env = API_ENV, default_value = DEFAULT_API_URL)]
     github_api: String,
@@ -95,85 +97,13 @@ pub struct PublishArgs {
     rotate_key: bool,
 }
 
-/// The keychain, under the service tests set (the same variable `gram-admin login` reads).
-fn keychain() -> Keychain {
-    match std::env::var("GRAM_ADMIN_KEYCHAIN_SERVICE") {
-        Ok(service) if !service.is_empty() => Keychain::new(service),
-        _ => Keychain::default(),
-    }
-}
-
-/// The first Ctrl-C stops the publish while that is safe (before the branch moves; a key minted
-/// for it is then revoked); once the branch is being moved the publish runs to its end. A second
-/// Ctrl-C quits at once.
-fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Cancel {
-    let cancel = Cancel::new();
-    let switch = cancel.clone();
-    rt.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
-        eprintln!("Cancelling: the publish stops before the branch moves (Ctrl-C again to quit at once).");
-        switch.cancel();
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("Quit at once: the branch is where it was or at the complete new commit; `gram-admin keys list` shows a key minted for this publish.");
-            std::process::exit(130);
-        }
-    });
-    cancel
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a single-threaded async runtime")
-}
-
-fn publisher(api: &str, quiet: bool) -> Result<Publisher> {
-    let (token, _) = current_token(&keychain())?.ok_or(GithubError::NotSignedIn)?;
-    let publisher = Publisher::new(GithubConnection::new(api, token))?;
-    Ok(if quiet {
-        publisher
-    } else {
-        publisher.on_event(progress)
+/// GitHub as `--github-api` says (the device flow's web address and OAuth app as the
+/// environment says).
+fn github_at(api: &str) -> Result<Github> {
+    Ok(Github {
+        api: Github::api(api)?,
+        ..Github::from_env()?
     })
-}
-
-/// One line on stderr per step, wait and retry.
-fn progress(event: &PublishEvent) {
-    let line = match event {
-        PublishEvent::MintingKey => "Minting the marketplace's hooks key in Gram…".to_owned(),
-        PublishEvent::Step { step } => {
-            let doing = step.doing();
-            let mut chars = doing.chars();
-            let first = chars
-                .next()
-                .map(|c| c.to_uppercase().to_string())
-                .unwrap_or_default();
-            format!("{first}{}…", chars.as_str())
-        }
-        PublishEvent::Waiting {
-            seconds, reason, ..
-        } => {
-            format!("Waiting {seconds} s for {reason}…")
-        }
-        PublishEvent::Retrying {
-            step,
-            attempt,
-            reason,
-        } => {
-            format!(
-                "{reason} while {}; trying again (attempt {attempt})…",
-                step.doing()
-            )
-        }
-        PublishEvent::Conflict { attempt } => {
-            format!("Someone else pushed meanwhile; rebuilding the commit on theirs (attempt {attempt})…")
-        }
-        PublishEvent::Unchanged { .. } | PublishEvent::Published { .. } => return,
-    };
-    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 pub fn github(command: GithubCommand) -> Result<()> {
@@ -192,13 +122,18 @@ pub fn github(command: GithubCommand) -> Result<()> {
 }
 
 fn login(args: LoginArgs) -> Result<()> {
+    let github = Github {
+        api: Github::api(&args.github_api)?,
+        web: Github::web(&args.github_url)?,
+        client_id: args.client_id.clone(),
+    };
     let rt = runtime();
     let token = if args.with_token {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
         parse_token(&line)?
     } else {
-        let flow = DeviceFlow::new(&args.github_url, &args.client_id);
+        let flow = github.device_flow();
         let code = rt.block_on(flow.request_code())?;
         eprintln!(
             "Open {} and enter the code {} (it expires in {} min).",
@@ -208,7 +143,7 @@ fn login(args: LoginArgs) -> Result<()> {
         );
         rt.block_on(flow.wait_for_token(&code))?
     };
-    let publisher = Publisher::new(GithubConnection::new(&args.github_api, token.clone()))?;
+    let publisher = Publisher::new(github.connection(token.clone()))?;
     let login = rt.block_on(publisher.user())?;
     save_token(&keychain(), &token)?;
     println!("Signed in to GitHub as {login}; the token is kept in the system keychain.");
@@ -233,7 +168,7 @@ fn status(args: StatusArgs) -> Result<()> {
         }
         bail!(GithubError::NotSignedIn);
     };
-    let publisher = Publisher::new(GithubConnection::new(&args.github_api, token))?;
+    let publisher = Publisher::new(github_at(&args.github_api)?.connection(token))?;
     let login = runtime().block_on(publisher.user())?;
     if args.json {
         return print_json(&Status {
@@ -250,94 +185,61 @@ fn status(args: StatusArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn publish(mut args: PublishArgs) -> Result<()> {
+pub fn publish(args: PublishArgs) -> Result<()> {
     let repo = MarketplaceRepo::parse(&args.repo)?;
+    let branch = args.branch.as_deref().map(BranchName::parse).transpose()?;
     let target = PublishTarget {
         create: args.create,
-        ..PublishTarget::new(repo.clone()).with_branch(args.branch.clone())?
+        allow_public: args.allow_public_repository,
+        ..PublishTarget::new(repo).with_branch(branch)
     };
     // Without --key-file or --placeholder-key, the marketplace carries its own hooks key: minted
     // in the signed-in Gram organization on the first publish, kept in the keychain, and reused
     // (so an unchanged marketplace publishes nothing) until --rotate-key replaces it.
-    let own_key = args.org.key.key_file.is_none() && !args.org.key.placeholder_key;
-    if args.rotate_key && !own_key {
-        bail!("--rotate-key mints a new key in your Gram organization: leave out --key-file and --placeholder-key.");
-    }
-    let account = gram::complete_org(&mut args.org, args.plugins.is_none() || own_key)?;
-    let mut spec = match (&args.plugins, &account) {
-        (Some(path), _) => read_plugins(path)?,
-        (None, Some(account)) => {
-            gram::marketplace_plugins(account, args.org.project.as_deref().unwrap_or_default())?
-        }
-        (None, None) => MarketplaceSpec::default(),
+    let key = match (&args.org.key.key_file, args.org.key.placeholder_key, args.rotate_key) {
+        (Some(_), _, true) | (_, true, true) => bail!("--rotate-key mints a new key in your Gram organization: leave out --key-file and --placeholder-key."),
+        (Some(_), _, false) => PublishKey::Given(read_key(&args.org.key)?),
+        (None, true, false) => PublishKey::Placeholder,
+        (None, false, true) => PublishKey::Rotate,
+        (None, false, false) => PublishKey::Marketplace,
     };
-    spec.repository = Some(repo.to_string());
-    let org = org_config(&args.org, args.marketplace_name.clone()).validate()?;
-    let render = |key: &HooksKey| render::marketplace_for(&org, key, &spec);
+    let plugins = plugins_from(args.plugins.as_deref())?;
+    let ctx = shell::context(Some(github_at(&args.github_api)?))?;
+    let config = org_config(&args.org, args.marketplace_name.clone());
     let rt = runtime();
-    let publisher = publisher(&args.github_api, false)?;
-    let store = keychain();
-    let account = match (own_key, account) {
-        (true, Some(account)) => Some(account),
-        (true, None) => bail!("Sign in to Gram first (gram-admin login --server URL): publishing mints the marketplace's hooks key there."),
-        (false, _) => None,
-    };
+    let publish = rt
+        .block_on(Publish::prepare(&ctx, &config, target, &plugins, key))
+        .map_err(|e| args.org.remedy(super::signed_out_plugins(e, &plugins)))?;
 
     if args.dry_run {
-        let key = match &account {
-            None => read_key(&args.org.key)?,
-            Some(_) => match marketplace_key::saved(&store)? {
-                Some(key) if !args.rotate_key => key,
-                _ => {
-                    eprintln!("note: the plan shows the placeholder key where the hooks key goes: publishing mints a new key.");
-                    HooksKey::placeholder()
-                }
-            },
-        };
-        let plan = rt.block_on(publisher.plan(&target, &render(&key)?))?;
+        let quiet = gram_admin_core::actions::quiet();
+        let preview = rt.block_on(publish.plan(&ctx, &quiet))?;
+        if preview.new_key {
+            eprintln!("note: the plan shows the placeholder key where the hooks key goes: publishing mints a new key.");
+        }
         return if args.json {
-            print_json(&plan)
+            print_json(&preview.plan)
         } else {
-            print_plan(&plan)
+            print_plan(&preview.plan)
         };
     }
 
-    let publisher = publisher.cancelled_by(cancel_on_ctrl_c(&rt));
-    let (out, key) = match &account {
-        None => {
-            let key = read_key(&args.org.key)?;
-            (
-                rt.block_on(publisher.publish(&target, &render(&key)?))?,
-                key,
-            )
+    let progress = Stderr::with_ctrl_c(&rt);
+    let published = rt.block_on(publish.run(&ctx, &progress))?;
+    if let Some(rotation) = &published.rotation {
+        if let Some(old) = &rotation.revoked {
+            eprintln!(
+                "Revoked the previous hooks key {} ({}…); the marketplace now carries {}….",
+                old.name, old.key_prefix, rotation.new_prefix
+            );
         }
-        Some(account) if args.rotate_key => {
-            let rotation = rt.block_on(marketplace_key::rotate_and_publish(
-                account, &store, &publisher, &target, render,
-            ))?;
-            if let Some(old) = &rotation.revoked {
-                eprintln!(
-                    "Revoked the previous hooks key {} ({}…); the marketplace now carries {}….",
-                    old.name, old.key_prefix, rotation.new_prefix
-                );
-            }
-            if let Some(left) = &rotation.left_live {
-                eprintln!("warning: {left}");
-            }
-            let key = marketplace_key::saved(&store)?.unwrap_or_else(HooksKey::placeholder);
-            (rotation.outcome, key)
+        if let Some(left) = &rotation.left_live {
+            eprintln!("warning: {left} (gram-admin keys list, gram-admin keys revoke ID)");
         }
-        Some(account) => {
-            let out = rt.block_on(marketplace_key::publish(
-                account, &store, &publisher, &target, render,
-            ))?;
-            let key = marketplace_key::saved(&store)?.unwrap_or_else(HooksKey::placeholder);
-            (out, key)
-        }
-    };
-    let files = render(&key)?.len();
+    }
+    let (out, files) = (&published.outcome, published.files);
     if args.json {
-        return print_json(&out);
+        return print_json(out);
     }
     let mut stdout = std::io::stdout().lock();
     if out.changed {

@@ -126,8 +126,10 @@ impl Email {
     }
 }
 
-/// Gram's base URL: https, or http (for a local server); a host; no credentials, query or
-/// fragment; no trailing slash, so endpoints are `format!("{server}/rpc/…")`.
+/// A server's base URL — Gram's, GitHub's API, an MCP server's origin: https, or http only to
+/// this machine (`localhost`, `127.0.0.0/8`, `[::1]`) — a key, a session or a prompt never
+/// travels unencrypted beyond it; a host; no credentials, query or fragment; no trailing slash,
+/// so endpoints are `format!("{server}/rpc/…")`. One rule for every server gram-admin talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerUrl {
     url: Url,
@@ -135,20 +137,28 @@ pub struct ServerUrl {
 }
 
 impl ServerUrl {
+    /// Gram's base URL (problems are about [`Field::Server`]).
     pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::parse_as(raw, Field::Server, "The server URL")
+    }
+
+    /// Another server's base URL; `what` starts the sentence (`GitHub's API URL`).
+    pub fn parse_as(raw: &str, field: Field, what: &str) -> Result<Self, Problem> {
         let raw = raw.trim();
-        let bad = |why: &str| Problem::new(Field::Server, format!("The server URL {raw:?} {why}"));
+        let bad = |why: &str| Problem::new(field, format!("{what} {raw:?} {why}"));
         if raw.is_empty() {
             return Err(Problem::new(
-                Field::Server,
-                "The server URL is empty: enter your Gram server, e.g. https://app.getgram.ai.",
+                field,
+                format!("{what} is empty: enter your Gram server, e.g. https://app.getgram.ai."),
             ));
         }
         let url = parse_http_url(raw).map_err(|why| match why {
             UrlProblem::NotAUrl(e) => bad(&format!(
                 "is not a valid URL ({e}); it should look like https://app.getgram.ai."
             )),
-            UrlProblem::Scheme => bad("must start with https:// (or http:// for a local server)."),
+            UrlProblem::Scheme | UrlProblem::PlainHttp => bad(
+                "must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1 or [::1]).",
+            ),
             UrlProblem::Credentials => bad(
                 "must not contain a user name or password: the plugin authenticates with its API key.",
             ),
@@ -181,9 +191,19 @@ impl ServerUrl {
         format!("{}/{path}", self.text)
     }
 
+    /// The parsed URL (for clients that join paths themselves).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
     /// Whether `url` is on this server (same scheme, host and port).
     pub fn same_origin(&self, url: &McpUrl) -> bool {
         self.url.origin() == url.0.origin()
+    }
+
+    /// Whether `url` (any URL) has this server's origin.
+    pub fn is_origin_of(&self, url: &Url) -> bool {
+        self.url.origin() == url.origin()
     }
 }
 
@@ -193,16 +213,29 @@ impl fmt::Display for ServerUrl {
     }
 }
 
-/// An MCP server's URL: http(s), a host, no credentials or fragment.
+/// An MCP server's URL: the [`ServerUrl`] rule (https, or http only to this machine), a host,
+/// no credentials or fragment — and no `$`, `{` or `}`: Claude Code expands `${VAR}` and Cursor
+/// `${env:VAR}` in URLs, so such a URL would send a teammate's environment to the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct McpUrl(Url);
 
 impl McpUrl {
-    /// `context` names the server for the message, e.g. `server "Ledger" in plugin plugins[0]`.
-    pub fn parse(raw: &str, context: &str) -> Result<Self, String> {
-        parse_http_url(raw)
-            .map(Self)
-            .map_err(|why| format!("The MCP URL of {context} {why}"))
+    /// `context` names the server for the message, e.g. `server "Ledger" in plugin plugins[0]`;
+    /// problems are about `field`.
+    pub fn parse(raw: &str, field: Field, context: &str) -> Result<Self, Problem> {
+        if raw.contains(['$', '{', '}']) {
+            return Err(Problem::new(
+                field,
+                format!("The MCP URL of {context} contains $, {{ or }}: Claude Code and Cursor expand ${{VAR}} in URLs, so it could send a teammate's environment variables to that server. Remove them from the URL."),
+            ));
+        }
+        parse_http_url(raw).map(Self).map_err(|why| {
+            let why = match why {
+                UrlProblem::Scheme | UrlProblem::PlainHttp => "must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1 or [::1]).".to_owned(),
+                other => other.to_string(),
+            };
+            Problem::new(field, format!("The MCP URL of {context} {why}"))
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -214,12 +247,14 @@ impl McpUrl {
     }
 }
 
-/// Why a string is not a usable http(s) URL: one rule for Gram's URL and MCP servers' URLs.
+/// Why a string is not a usable server URL: one rule for every server.
 #[derive(Debug)]
 enum UrlProblem {
     Spaces,
     NotAUrl(url::ParseError),
     Scheme,
+    /// `http://` to a host that is not this machine.
+    PlainHttp,
     NoHost,
     Credentials,
     Fragment,
@@ -230,11 +265,24 @@ impl fmt::Display for UrlProblem {
         f.write_str(match self {
             UrlProblem::Spaces => "contains spaces or control characters.",
             UrlProblem::NotAUrl(e) => return write!(f, "is not a valid URL ({e})."),
-            UrlProblem::Scheme => "must be an http(s) URL with a host.",
+            UrlProblem::Scheme => "must be an https URL with a host.",
+            UrlProblem::PlainHttp => {
+                "must use https:// (http:// only for a server on this machine)."
+            }
             UrlProblem::NoHost => "has no host name.",
             UrlProblem::Credentials => "must not contain a user name or password.",
             UrlProblem::Fragment => "must not contain a fragment (#…).",
         })
+    }
+}
+
+/// Whether `url` points at this machine: `localhost`, `127.0.0.0/8` or `[::1]`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -249,6 +297,9 @@ fn parse_http_url(raw: &str) -> Result<Url, UrlProblem> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(UrlProblem::NoHost);
     }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(UrlProblem::PlainHttp);
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(UrlProblem::Credentials);
     }
@@ -258,26 +309,30 @@ fn parse_http_url(raw: &str) -> Result<Url, UrlProblem> {
     Ok(url)
 }
 
-/// The Gram project that receives the events; sent as the `Gram-Project` header, so printable
-/// ASCII with no surrounding spaces. Kept literally: a hostile slug is data, never code.
+/// The Gram project that receives the events, sent as the `Gram-Project` header: a Gram slug
+/// (lowercase ASCII letters, digits and single `-` between them). A slug Gram cannot have is
+/// refused with its slug form suggested, instead of being baked into a plugin that Gram refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectSlug(String);
 
 impl ProjectSlug {
     pub fn parse(raw: &str) -> Result<Self, Problem> {
+        let problem = |message: String| Err(Problem::new(Field::Project, message));
         if raw.trim().is_empty() {
-            return Err(Problem::new(Field::Project, "The project slug is empty: enter the slug of the Gram project that should receive the hook events."));
+            return problem("The project slug is empty: enter the slug of the Gram project that should receive the hook events.".into());
         }
-        if raw.len() > MAX_PROJECT_LEN
-            || raw.trim() != raw
-            || !raw.bytes().all(|b| (0x20..0x7f).contains(&b))
-        {
-            return Err(Problem::new(
-                Field::Project,
-                format!("The project slug must be at most {MAX_PROJECT_LEN} printable ASCII characters with no leading or trailing spaces (it is sent as an HTTP header)."),
-            ));
+        let ok = raw.len() <= MAX_PROJECT_LEN && is_valid_plugin_name(raw);
+        if ok {
+            return Ok(Self(raw.to_owned()));
         }
-        Ok(Self(raw.to_owned()))
+        let suggestion = slug(raw);
+        if raw.len() > MAX_PROJECT_LEN {
+            problem(format!("The project slug is longer than {MAX_PROJECT_LEN} characters: use the slug Gram shows for the project."))
+        } else if suggestion.is_empty() || suggestion.len() > MAX_PROJECT_LEN {
+            problem(format!("{raw:?} is not a Gram project slug: a slug has lowercase letters, digits and '-' only, as Gram shows it for the project."))
+        } else {
+            problem(format!("{raw:?} is not a Gram project slug (lowercase letters, digits and '-'): did you mean {suggestion:?}?"))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -296,22 +351,24 @@ impl fmt::Display for ProjectSlug {
 pub struct PluginSlug(String);
 
 impl PluginSlug {
-    /// A feature plugin's slug (short enough for its `-cursor` directory).
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        Self::parse_max(raw, MAX_PLUGIN_SLUG_LEN)
+    /// A feature plugin's slug (short enough for its `-cursor` directory); `label` names the
+    /// plugin for the message, problems are about `field`.
+    pub fn parse(raw: &str, field: Field, label: &str) -> Result<Self, Problem> {
+        Self::parse_max(raw, MAX_PLUGIN_SLUG_LEN).ok_or_else(|| {
+            Problem::new(
+                field,
+                format!("The slug {raw:?} of plugin {label} is not a valid plugin name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most {MAX_PLUGIN_SLUG_LEN} characters."),
+            )
+        })
     }
 
-    fn parse_max(raw: &str, max: usize) -> Result<Self, String> {
-        if is_valid_plugin_name(raw) && raw.len() <= max {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(format!("use lowercase letters, digits and '-', starting and ending with a letter or digit, at most {max} characters"))
-        }
+    fn parse_max(raw: &str, max: usize) -> Option<Self> {
+        (is_valid_plugin_name(raw) && raw.len() <= max).then(|| Self(raw.to_owned()))
     }
 
     /// A marketplace name.
     pub fn marketplace(raw: &str) -> Result<Self, Problem> {
-        Self::parse_max(raw, MAX_NAME_LEN).map_err(|_| {
+        Self::parse_max(raw, MAX_NAME_LEN).ok_or_else(|| {
             Problem::new(
                 Field::Marketplace,
                 format!("The marketplace name {raw:?} is not accepted by Claude Code and Cursor: use lowercase letters, digits and '-', starting and ending with a letter or digit."),
@@ -339,8 +396,8 @@ impl fmt::Display for PluginSlug {
 /// A GitHub repository, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketplaceRepo {
-    pub owner: String,
-    pub name: String,
+    owner: String,
+    name: String,
 }
 
 impl MarketplaceRepo {
@@ -364,6 +421,14 @@ impl MarketplaceRepo {
             )),
         }
     }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl fmt::Display for MarketplaceRepo {
@@ -372,17 +437,61 @@ impl fmt::Display for MarketplaceRepo {
     }
 }
 
+/// A branch name git and GitHub accept (letters, digits, `-`, `_`, `.`, `/`; no `..`, no
+/// leading `-`, `.` or `/`, no trailing `/`, `.` or `.lock`), checked before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchName(String);
+
+impl BranchName {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        let b = raw;
+        let ok = !b.is_empty()
+            && b.len() <= 200
+            && b.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
+            && !b.starts_with(['/', '-', '.'])
+            && !b.ends_with(['/', '.'])
+            && !b.ends_with(".lock")
+            && !b.contains("..")
+            && !b.contains("//")
+            && !b.contains("/.");
+        if ok {
+            Ok(Self(b.to_owned()))
+        } else {
+            Err(Problem::new(
+                Field::Branch,
+                format!("{b:?} is not a branch name gram-admin publishes to: use letters, digits, '-', '_', '.' and '/' (e.g. main or marketplace/v1)."),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BranchName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An environment variable name on the teammate's machine (`STRIPE_API_KEY`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvVarName(String);
 
 impl EnvVarName {
-    pub fn parse(raw: &str) -> Option<Self> {
+    /// `context` names where the variable is used (`server "Ledger" of plugin plugins[0]`).
+    pub fn parse(raw: &str, field: Field, context: &str) -> Result<Self, Problem> {
         let mut bytes = raw.bytes();
         let ok = matches!(bytes.next(), Some(b'A'..=b'Z' | b'_'))
             && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
             && raw.len() <= MAX_HEADER_LEN;
-        ok.then(|| Self(raw.to_owned()))
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Problem::new(field, format!("{raw:?} in {context} is not an environment variable name (use A-Z, 0-9 and _, not starting with a digit).")))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -395,13 +504,18 @@ impl EnvVarName {
 pub struct HeaderName(String);
 
 impl HeaderName {
-    pub fn parse(raw: &str) -> Option<Self> {
+    /// `context` names where the header is sent (`server "Ledger" of plugin plugins[0]`).
+    pub fn parse(raw: &str, field: Field, context: &str) -> Result<Self, Problem> {
         let ok = !raw.is_empty()
             && raw.len() <= MAX_HEADER_LEN
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        ok.then(|| Self(raw.to_owned()))
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Problem::new(field, format!("{raw:?} in {context} is not a usable HTTP header name (use letters, digits and - only).")))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -448,12 +562,103 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_only_for_this_machine() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:8080/",
+            "http://LOCALHOST",
+            "https://gram.acme.test/base/",
+        ] {
+            assert!(ServerUrl::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://gram.acme.test",
+            "http://10.0.0.5:8080",
+            "http://192.168.1.2",
+            "http://localhost.evil.test",
+            "http://127.0.0.1.nip.io",
+        ] {
+            let err = ServerUrl::parse(bad).expect_err(bad);
+            assert!(
+                err.message
+                    .contains("http:// only for a server on this machine"),
+                "{bad}: {err}"
+            );
+            let mcp = McpUrl::parse(bad, Field::Server, "server \"Ledger\"").expect_err(bad);
+            assert!(mcp.message.contains("https://"), "{bad}: {mcp}");
+        }
+        let api = ServerUrl::parse_as(
+            "http://api.github.test",
+            Field::Repository,
+            "GitHub's API URL",
+        )
+        .unwrap_err();
+        assert!(
+            api.message.starts_with(
+                "GitHub's API URL \"http://api.github.test\" must start with https://"
+            ),
+            "{api}"
+        );
+    }
+
+    #[test]
+    fn mcp_urls_never_hold_what_an_agent_would_expand() {
+        for bad in [
+            "https://x.test/?k=${AWS_SECRET_ACCESS_KEY}",
+            "https://x.test/${env:HOME}",
+            "https://x.test/$HOME",
+            "https://x.test/{a}",
+        ] {
+            let err = McpUrl::parse(
+                bad,
+                Field::Server,
+                "server \"Ledger\" in plugin plugins[0] (\"Payments\")",
+            )
+            .expect_err(bad);
+            assert!(
+                err.message.starts_with("The MCP URL of server \"Ledger\" in plugin plugins[0] (\"Payments\") contains $, { or }"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(
+            McpUrl::parse("https://app.getgram.ai/mcp/acme-ledger", Field::Server, "x").is_ok()
+        );
+    }
+
+    #[test]
+    fn project_slugs_are_gram_slugs_and_a_bad_one_gets_its_slug_suggested() {
+        for ok in ["default", "acme-2", "a"] {
+            assert_eq!(ProjectSlug::parse(ok).unwrap().as_str(), ok);
+        }
+        let err = ProjectSlug::parse("Bad Slug").unwrap_err();
+        assert_eq!(err.field, Field::Project);
+        assert_eq!(
+            err.message,
+            "\"Bad Slug\" is not a Gram project slug (lowercase letters, digits and '-'): did you mean \"bad-slug\"?"
+        );
+        let hostile = ProjectSlug::parse("x\"; touch /tmp/pwned; \"").unwrap_err();
+        assert!(
+            hostile
+                .message
+                .contains("did you mean \"x-touch-tmppwned\"?"),
+            "{hostile}"
+        );
+        let none = ProjectSlug::parse("!!!").unwrap_err();
+        assert!(
+            none.message
+                .contains("lowercase letters, digits and '-' only"),
+            "{none}"
+        );
+        assert!(ProjectSlug::parse(" default").is_err());
+        assert!(ProjectSlug::parse("-x").is_err());
+        assert!(ProjectSlug::parse(&"a".repeat(MAX_PROJECT_LEN + 1)).is_err());
+    }
+
+    #[test]
     fn repositories_are_owner_slash_name() {
         let repo = MarketplaceRepo::parse("acme/agent-plugins").unwrap();
-        assert_eq!(
-            (repo.owner.as_str(), repo.name.as_str()),
-            ("acme", "agent-plugins")
-        );
+        assert_eq!((repo.owner(), repo.name()), ("acme", "agent-plugins"));
         assert_eq!(repo.to_string(), "acme/agent-plugins");
         for bad in ["acme", "acme/", "/x", "a/../b", "a/..", "a b/c", "a/b/c"] {
             assert!(MarketplaceRepo::parse(bad).is_err(), "{bad}");
@@ -462,21 +667,30 @@ mod tests {
 
     #[test]
     fn plugin_slugs_fit_their_longest_directory() {
-        assert!(PluginSlug::parse("payments").is_ok());
-        assert!(PluginSlug::parse(&"a".repeat(MAX_PLUGIN_SLUG_LEN)).is_ok());
-        assert!(PluginSlug::parse(&"a".repeat(MAX_PLUGIN_SLUG_LEN + 1)).is_err());
-        assert!(PluginSlug::parse("pay.ments").is_err());
+        let slug = |s: &str| PluginSlug::parse(s, Field::Marketplace, "plugins[0]");
+        assert!(slug("payments").is_ok());
+        assert!(slug(&"a".repeat(MAX_PLUGIN_SLUG_LEN)).is_ok());
+        assert!(slug(&"a".repeat(MAX_PLUGIN_SLUG_LEN + 1)).is_err());
+        let err = slug("pay.ments").unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "The slug \"pay.ments\" of plugin plugins[0] is not a valid plugin name"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn env_and_header_names() {
-        assert!(EnvVarName::parse("STRIPE_API_KEY").is_some());
-        assert!(EnvVarName::parse("1X").is_none());
-        assert!(EnvVarName::parse("lower").is_none());
-        assert!(HeaderName::parse("X-Stripe-Key").is_some());
-        assert!(HeaderName::parse("Authorization")
+        let at = Field::Server;
+        assert!(EnvVarName::parse("STRIPE_API_KEY", at, "x").is_ok());
+        assert!(EnvVarName::parse("1X", at, "x").is_err());
+        let err = EnvVarName::parse("lower", at, "server \"S\" of plugin p").unwrap_err();
+        assert_eq!(err.message, "\"lower\" in server \"S\" of plugin p is not an environment variable name (use A-Z, 0-9 and _, not starting with a digit).");
+        assert!(HeaderName::parse("X-Stripe-Key", at, "x").is_ok());
+        assert!(HeaderName::parse("Authorization", at, "x")
             .unwrap()
             .is_authorization());
-        assert!(HeaderName::parse("Bad Header").is_none());
+        assert!(HeaderName::parse("Bad Header", at, "x").is_err());
     }
 }

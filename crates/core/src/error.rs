@@ -42,12 +42,13 @@ pub enum Error {
     #[error("{}", problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("\n"))]
     Invalid { problems: Vec<Problem> },
 
-    #[error("Could not {action} {}: {source}", path.display())]
+    /// The I/O error's own text is part of the sentence (not a separate cause, which a chain
+    /// of causes would print a second time).
+    #[error("Could not {action} {}: {cause}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     #[error("Could not build the ZIP archive: {0}")]
@@ -55,11 +56,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Self::Io {
             action,
             path: path.into(),
-            source,
+            cause,
         }
     }
 }

@@ -45,7 +45,7 @@ pub fn write_zip(bundle: &Bundle, target: &Path) -> Result<()> {
 /// is atomic), created with mode 0600 and synced before the rename. On any failure the
 /// temporary file is removed and an existing `target` is left as it was.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent_dir(target);
+    let dir = existing_parent(target, "write")?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".gram-admin-").suffix(".partial");
     #[cfg(unix)]
@@ -82,7 +82,7 @@ pub fn write_dir(bundle: &Bundle, out: &Path) -> Result<()> {
             ));
         }
     }
-    let parent = parent_dir(out);
+    let parent = existing_parent(out, "write into")?;
     let staging = tempfile::Builder::new()
         .prefix(".gram-admin-")
         .tempdir_in(&parent)
@@ -105,6 +105,28 @@ pub fn write_dir(bundle: &Bundle, out: &Path) -> Result<()> {
         Error::io("move the finished files to", out, e)
     })?;
     Ok(())
+}
+
+/// The folder `path` is to be written in, when it exists: else one sentence that says so
+/// (rather than the temporary file's name that could not be created there).
+fn existing_parent(path: &Path, action: &'static str) -> Result<PathBuf> {
+    let dir = parent_dir(path);
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    let why = if dir.exists() {
+        format!("{} is not a folder", dir.display())
+    } else {
+        format!(
+            "the folder {} does not exist; create it first or choose another",
+            dir.display()
+        )
+    };
+    Err(Error::io(
+        action,
+        path,
+        std::io::Error::new(std::io::ErrorKind::NotFound, why),
+    ))
 }
 
 fn parent_dir(path: &Path) -> PathBuf {

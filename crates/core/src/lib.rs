@@ -8,11 +8,14 @@
 //! - [`render`] turns them into a [`Bundle`] — the observability plugin for one agent
 //!   platform, or the whole marketplace repository — purely, with no I/O;
 //! - [`export`] writes a bundle as a deterministic flat ZIP (atomically) or into a directory;
-//! - [`preview`] shows a bundle to a human with the key masked.
+//! - [`preview`] shows a bundle to a human with the key masked;
+//! - [`gram`] and [`github`] are the clients of Gram's and GitHub's APIs, [`secrets`] the keychain;
+//! - [`actions`] is the use-case layer: every admin action once, over all of the above, which
+//!   the desktop app's commands and the CLI's handlers adapt (parse → call → present).
 //!
 //! This crate never depends on tauri: the desktop app and the CLI are thin shells over it.
 
-pub mod app_flows;
+pub mod actions;
 pub mod bundle;
 pub mod check_hook;
 pub mod domain;
@@ -31,7 +34,7 @@ pub mod secrets;
 pub mod sensitive;
 
 pub use bundle::{Bundle, BundleFile, FileMode};
-pub use domain::{MarketplaceRepo, PluginSlug, ProjectSlug, ServerUrl};
+pub use domain::{BranchName, MarketplaceRepo, PluginSlug, ProjectSlug, ServerUrl};
 pub use error::{Error, Problem};
 pub use field::{Field, PluginField, ServerField};
 pub use key::HooksKey;

@@ -171,14 +171,16 @@ mod tests {
     }
 
     #[test]
-    fn hostile_project_slugs_are_kept_literally_when_printable() {
-        let hostile = "x\"; touch /tmp/pwned; \"";
-        let org = OrgConfig {
-            project_slug: hostile.into(),
+    fn a_project_gram_cannot_have_is_refused_before_it_reaches_a_plugin() {
+        let err = OrgConfig {
+            project_slug: "x\"; touch /tmp/pwned; \"".into(),
             ..config()
         }
         .validate()
-        .expect("printable");
-        assert_eq!(org.project.as_str(), hostile);
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("is not a Gram project slug"),
+            "{err}"
+        );
     }
 }

@@ -105,17 +105,18 @@ impl Keychain {
         self
     }
 
-    /// Runs one keychain operation on its own thread, bounded by the timeout.
+    /// Runs one keychain job (given the service and account) on its own thread, bounded by the
+    /// timeout.
     fn bounded<T: Send + 'static>(
         &self,
         action: &str,
         name: SecretName,
-        op: impl Fn(&keyring::Entry) -> Result<T, keyring::Error> + Send + 'static,
+        job: impl FnOnce(&str, &str) -> Result<T, keyring::Error> + Send + 'static,
     ) -> Result<T, SecretStoreError> {
         let (tx, rx) = mpsc::channel();
         let service = self.service.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(run(&service, name.account(), &op));
+            let _ = tx.send(job(&service, name.account()));
         });
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(value)) => Ok(value),
@@ -146,6 +147,37 @@ fn run<T>(
     primary
 }
 
+/// Runs `op` (a delete) on every store a copy may be in: on Linux on the Secret Service and on
+/// the kernel keyutils, since a copy saved in the kernel keyring while the Secret Service was
+/// locked must not outlive a sign-out. It fails when a store that answered could not run it,
+/// or when no store answered at all.
+fn run_everywhere(
+    service: &str,
+    account: &str,
+    op: &dyn Fn(&keyring::Entry) -> Result<(), keyring::Error>,
+) -> Result<(), keyring::Error> {
+    let primary = keyring::Entry::new(service, account).and_then(|entry| op(&entry));
+    #[cfg(target_os = "linux")]
+    let primary =
+        match keyring::keyutils::KeyutilsCredential::new_with_target(None, service, account) {
+            // No kernel session keyring to reach: nothing can be kept there.
+            Err(_) => primary,
+            Ok(credential) => {
+                let kernel = op(&keyring::Entry::new_with_credential(Box::new(credential)));
+                match primary {
+                    // The Secret Service deleted its copy, or it is not there: the kernel keyring's
+                    // answer decides.
+                    Ok(())
+                    | Err(
+                        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_),
+                    ) => kernel,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+    primary
+}
+
 fn describe(e: &keyring::Error) -> String {
     match e {
         // Only a store that refused to keep the entry answers NoEntry here (reads map it to None).
@@ -160,24 +192,30 @@ fn describe(e: &keyring::Error) -> String {
 
 impl SecretStore for Keychain {
     fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretStoreError> {
-        self.bounded("read", name, |entry| match entry.get_password() {
-            Ok(value) => Ok(Some(Sensitive::new(value))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e),
+        self.bounded("read", name, |service, account| {
+            run(service, account, &|entry| match entry.get_password() {
+                Ok(value) => Ok(Some(Sensitive::new(value))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            })
         })
     }
 
     fn set(&self, name: SecretName, value: &Sensitive<String>) -> Result<(), SecretStoreError> {
         let value = value.clone();
-        self.bounded("save", name, move |entry| {
-            entry.set_password(value.expose())
+        self.bounded("save", name, move |service, account| {
+            run(service, account, &|entry| {
+                entry.set_password(value.expose())
+            })
         })
     }
 
     fn delete(&self, name: SecretName) -> Result<(), SecretStoreError> {
-        self.bounded("delete", name, |entry| match entry.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e),
+        self.bounded("delete", name, |service, account| {
+            run_everywhere(service, account, &|entry| match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            })
         })
     }
 }
@@ -259,6 +297,59 @@ mod tests {
         store.delete(SecretName::GithubToken).unwrap();
         store.delete(SecretName::GithubToken).unwrap();
         assert_eq!(store.get(SecretName::GithubToken).unwrap(), None);
+    }
+
+    /// Without a backend feature for the platform, keyring silently uses its in-memory mock:
+    /// every session and token would be gone at the next start.
+    #[test]
+    fn the_keychain_is_the_platform_store_never_keyring_s_mock() {
+        let entry = keyring::Entry::new("gram-admin-test", "probe").expect("an entry");
+        assert!(
+            entry
+                .get_credential()
+                .downcast_ref::<keyring::mock::MockCredential>()
+                .is_none(),
+            "keyring was built without this platform's store"
+        );
+        // Naming each platform's store: a build without its feature does not compile.
+        #[cfg(target_os = "macos")]
+        assert!(entry
+            .get_credential()
+            .downcast_ref::<keyring::macos::MacCredential>()
+            .is_some());
+        #[cfg(target_os = "windows")]
+        assert!(entry
+            .get_credential()
+            .downcast_ref::<keyring::windows::WinCredential>()
+            .is_some());
+        #[cfg(target_os = "linux")]
+        assert!(entry
+            .get_credential()
+            .downcast_ref::<keyring::secret_service::SsCredential>()
+            .is_some());
+    }
+
+    /// The check above runs only on the platform that builds it; the workspace's manifest must
+    /// ask for every platform's store, so a Linux CI catches a macOS or Windows build that
+    /// would get the mock.
+    #[test]
+    fn keyring_is_built_with_every_platform_s_store() {
+        let manifest = include_str!("../../../Cargo.toml");
+        let keyring = manifest
+            .lines()
+            .find(|l| l.starts_with("keyring = "))
+            .expect("the workspace's keyring dependency");
+        for feature in [
+            "linux-native",
+            "sync-secret-service",
+            "apple-native",
+            "windows-native",
+        ] {
+            assert!(
+                keyring.contains(&format!("\"{feature}\"")),
+                "{feature} missing: {keyring}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,11 @@ pub fn test_key() -> HooksKey {
     HooksKey::parse(&test_key_text()).expect("the test key is well formed")
 }
 
+/// A stand-in's base URL, parsed as the clients take it.
+pub fn server(url: &str) -> gram_admin_core::ServerUrl {
+    gram_admin_core::ServerUrl::parse(url).expect("a test server's URL is a server URL")
+}
+
 /// Acme Corp, reporting to project `default` on `server`.
 pub fn acme_config(server: &str) -> OrgConfig {
     OrgConfig {

@@ -13,6 +13,7 @@ use gram_admin_core::platform::Delivery;
 use gram_admin_core::Platform;
 
 use crate::contract::{Contract, Operation};
+use crate::server::Server;
 
 /// One request as Gram received it, bytes untouched.
 #[derive(Debug, Clone)]
@@ -85,6 +86,12 @@ pub enum Answer {
         location: String,
         headers: Vec<(String, String)>,
     },
+    /// A status with no body, with more headers (e.g. `Set-Cookie`); checked against the
+    /// contract (the status must be declared, without a body).
+    Empty {
+        status: u16,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl Answer {
@@ -94,6 +101,7 @@ impl Answer {
             Answer::Json(status, _) | Answer::Raw(status, _) => *status,
             Answer::After(_, next) => next.status(),
             Answer::Redirect { .. } => 307,
+            Answer::Empty { status, .. } => *status,
         }
     }
 
@@ -146,17 +154,15 @@ struct State {
 /// Dropping it fails the test when a prepared answer was never asked for, or when a contract
 /// violation was never looked at ([`Self::violations`] / [`Self::take_violations`]).
 pub struct GramStandIn {
-    addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
+    server: Server,
     state: Arc<State>,
-    thread: Option<JoinHandle<()>>,
     violations_seen: AtomicBool,
 }
 
 impl std::fmt::Debug for GramStandIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GramStandIn")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish()
     }
 }
@@ -164,8 +170,6 @@ impl std::fmt::Debug for GramStandIn {
 impl GramStandIn {
     /// Starts a stand-in that answers `200 {}` to every hook.
     pub fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let addr = server.server_addr().to_ip().expect("an IP address");
         let mut routes = Routes::default();
         for op in HOOK_OPERATIONS.iter() {
             routes
@@ -178,20 +182,13 @@ impl GramStandIn {
             arrived: Condvar::new(),
             routes: Mutex::new(routes),
         });
-        let thread = {
-            let (server, state) = (server.clone(), state.clone());
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    let state = state.clone();
-                    std::thread::spawn(move || handle(&state, request));
-                }
-            })
+        let server = {
+            let state = state.clone();
+            Server::start(move |request| handle(&state, request))
         };
         Self {
-            addr,
             server,
             state,
-            thread: Some(thread),
             violations_seen: AtomicBool::new(false),
         }
     }
@@ -237,7 +234,7 @@ impl GramStandIn {
 
     /// Base URL, e.g. `http://127.0.0.1:40123` — what the plugin's `--server` is.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     pub fn requests(&self) -> Vec<HookRequest> {
@@ -290,10 +287,7 @@ impl GramStandIn {
 
 impl Drop for GramStandIn {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
         if std::thread::panicking() {
             return;
         }
@@ -415,6 +409,13 @@ fn handle(state: &State, mut request: tiny_http::Request) {
             extra_headers.push(("Location".to_owned(), location));
             extra_headers.extend(headers);
             (307, Vec::new())
+        }
+        Answer::Empty { status, headers } => {
+            if let Some((contract, op)) = routed {
+                violations.extend(contract.check_response(op, status, None));
+            }
+            extra_headers.extend(headers);
+            (status, Vec::new())
         }
         Answer::After(..) => unreachable!("After was unwrapped above"),
     };

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::gram::{Answer, GramStandIn, HookRequest};
+use crate::server::Server;
 
 /// The admin's dashboard session in [`GramApi::acme`] (an opaque token, nothing key-shaped).
 pub const ACME_SESSION: &str = "test-session-acme-admin";
@@ -226,10 +227,11 @@ impl GramApi {
 
     /// Installs the standing answers of every operation this Gram plays on `gram`.
     pub fn install(&self, gram: &GramStandIn) {
-        let ops: [(&str, Handler); 11] = [
+        let ops: [(&str, Handler); 12] = [
             ("authLogin", World::auth_login),
             ("authCallback", World::auth_callback),
             ("sessionInfo", World::auth_info),
+            ("logout", World::logout),
             ("createAPIKey", World::create_key),
             ("listAPIKeys", World::list_keys),
             ("revokeAPIKey", World::revoke_key),
@@ -480,6 +482,24 @@ impl World {
         )
     }
 
+    /// `auth.logout`: the session ends (every later call with it answers 401), and the
+    /// browser's cookie is cleared.
+    fn logout(&mut self, r: &HookRequest, _: &str) -> Answer {
+        let Some(session) = r.header("Gram-Session") else {
+            return unauthorized();
+        };
+        if self.sessions.remove(session).is_none() {
+            return unauthorized();
+        }
+        Answer::Empty {
+            status: 200,
+            headers: vec![(
+                "Set-Cookie".into(),
+                "gram_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".into(),
+            )],
+        }
+    }
+
     fn create_key(&mut self, r: &HookRequest, _: &str) -> Answer {
         let Some(user) = self.user(r) else {
             return unauthorized();
@@ -696,8 +716,7 @@ impl World {
 /// auth.callback. It also serves the page Gram redirects to once signed in.
 struct IdentityProvider {
     url: String,
-    server: Arc<tiny_http::Server>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    _server: Server,
 }
 
 impl std::fmt::Debug for IdentityProvider {
@@ -710,33 +729,13 @@ impl std::fmt::Debug for IdentityProvider {
 
 impl IdentityProvider {
     fn start(world: Arc<Mutex<World>>, gram: String) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("an IP address")
-        );
-        let thread = {
-            let server = server.clone();
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    let answer = idp_page(&world, &gram, request.url());
-                    let _ = request.respond(answer);
-                }
-            })
-        };
+        let server = Server::serial(move |request| {
+            let answer = idp_page(&world, &gram, request.url());
+            let _ = request.respond(answer);
+        });
         Self {
-            url,
-            server,
-            thread: Mutex::new(Some(thread)),
-        }
-    }
-}
-
-impl Drop for IdentityProvider {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.lock().expect("lock").take() {
-            let _ = thread.join();
+            url: server.url(),
+            _server: server,
         }
     }
 }

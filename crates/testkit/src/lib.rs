@@ -14,7 +14,7 @@
 //!   SHA-256, plugins, toolsets); tests read its final key table.
 //! - [`fixtures`]: the test key (built at run time), the Acme org and its plugins.
 //!
-//! Every server stops when dropped.
+//! Every server stops when dropped; they share one server loop (`server.rs`).
 
 mod contract;
 pub mod fixtures;
@@ -23,6 +23,7 @@ mod github;
 mod gram;
 pub mod gram_api;
 pub mod hooks;
+mod server;
 
 pub use contract::{contracts_dir, Contract, Operation};
 pub use git_http::{GitHttpServer, GitRequest};

@@ -1,13 +1,88 @@
-//! The commands called directly (no IPC, no window): what the UI receives.
+//! What the commands answer (through IPC on the mock runtime) and the export they run, signed
+//! out: what the UI receives.
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
 
-use gram_admin_app::commands::{default_zip_name, preview_plugin, write_plugin_zip};
 use gram_admin_app::error::{AppError, ErrorCode};
+use gram_admin_core::actions::export::{Export, KeyChoice};
+use gram_admin_core::actions::preview::{self as previews, Key};
+use gram_admin_core::actions::{quiet, Context, Github};
+use gram_admin_core::gram::session::Overrides;
+use gram_admin_core::preview::PreviewFile;
+use gram_admin_core::secrets::MemoryStore;
 use gram_admin_core::{FileMode, Observability, OrgConfig, Platform};
+use serde_json::json;
 
 use crate::config;
+use crate::ipc::Ui;
+
+/// What `preview_plugin` answers, as the UI receives it (through IPC), and as the core's action
+/// returns it; both must agree.
+fn preview_plugin(
+    config: OrgConfig,
+    platform: Platform,
+    _: Option<bool>,
+) -> Result<Vec<PreviewFile>, AppError> {
+    let ui = Ui::new(Arc::new(MemoryStore::new()), None);
+    let through_ipc = ui.invoke(
+        "preview_plugin",
+        json!({ "config": config, "platform": platform }),
+    );
+    let direct = block_on(previews::plugin(
+        &signed_out(),
+        &config,
+        platform,
+        Key::Masked,
+    ))
+    .map_err(AppError::from);
+    match (&through_ipc, &direct) {
+        (Ok(ipc), Ok(files)) => assert_eq!(ipc, &serde_json::to_value(files).unwrap()),
+        (Err(ipc), Err(err)) => assert_eq!(ipc, &serde_json::to_value(err).unwrap()),
+        _ => panic!("IPC answered {through_ipc:?}, the action {direct:?}"),
+    }
+    direct
+}
+
+/// The export `export_plugin_zip` runs once the dialog answered, signed out (placeholder key).
+fn signed_out_export(config: &OrgConfig, platform: Platform) -> Export {
+    let ctx = signed_out();
+    block_on(Export::prepare(
+        &ctx,
+        config,
+        platform,
+        KeyChoice::MintIfSignedIn,
+    ))
+    .expect("prepared")
+}
+
+fn write_plugin_zip(config: &OrgConfig, platform: Platform, path: &Path) -> Result<(), AppError> {
+    let ctx = signed_out();
+    let export = signed_out_export(config, platform);
+    assert!(!export.mints(), "signed out, nothing is minted");
+    block_on(export.zip(&ctx, path, &quiet()))
+        .map(drop)
+        .map_err(AppError::from)
+}
+
+fn signed_out() -> Context {
+    Context::new(
+        Arc::new(MemoryStore::new()),
+        Overrides::default(),
+        None,
+        Github::com(),
+    )
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
 
 #[test]
 fn preview_lists_every_file_hooks_json_first_with_the_key_masked() {
@@ -43,6 +118,7 @@ fn bad_input_comes_back_as_field_problems_the_ui_can_place() {
         ..config()
     };
     let err: AppError = preview_plugin(bad, Platform::Claude, None).expect_err("invalid");
+    assert!(err.message.contains("ftp://x"), "{}", err.message);
     assert_eq!(err.code, ErrorCode::InvalidInput);
     let fields: Vec<String> = err.problems.iter().map(|p| p.field.to_string()).collect();
     assert_eq!(fields, ["org", "server"]);
@@ -53,7 +129,7 @@ fn bad_input_comes_back_as_field_problems_the_ui_can_place() {
 #[test]
 fn export_suggests_the_plugin_name_and_writes_a_private_zip() {
     assert_eq!(
-        default_zip_name(&config(), Platform::Cursor).expect("name"),
+        signed_out_export(&config(), Platform::Cursor).file_name(),
         "acme-corp-observability-cursor.zip"
     );
     let tmp = tempfile::tempdir().expect("tmp");
@@ -71,7 +147,16 @@ fn export_suggests_the_plugin_name_and_writes_a_private_zip() {
     )
     .expect_err("missing folder");
     assert_eq!(err.code, ErrorCode::Io);
-    assert!(err.message.contains("no/such"), "{}", err.message);
+    assert!(
+        err.message.contains("no/such") && err.message.contains("does not exist"),
+        "{}",
+        err.message
+    );
+    assert!(
+        !err.message.contains(".gram-admin-"),
+        "no internal file name: {}",
+        err.message
+    );
 }
 
 #[test]

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gram_admin_app::GithubState;
 use gram_admin_core::github::auth::DeviceFlow;
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
 use gram_admin_testkit::gram_api::{GramApi, ACME_SESSION};
@@ -17,10 +16,8 @@ fn ui_for(github: &GithubStandIn, oauth_url: &str, store: Arc<MemoryStore>) -> U
     Ui::with_github(
         store,
         None,
-        GithubState::new(
-            &github.api_url(),
-            DeviceFlow::new(oauth_url, "test-client").with_second(Duration::from_millis(5)),
-        ),
+        &github.api_url(),
+        DeviceFlow::new(oauth_url, "test-client").with_second(Duration::from_millis(5)),
     )
 }
 
@@ -216,6 +213,11 @@ fn publishing_needs_both_sign_ins() {
         json!({ "server": api.url(), "session": ACME_SESSION }),
     )
     .expect("gram");
+    // Signed in, the form sends the account's server.
+    let args = json!({
+        "config": { "org_name": "Acme Corp", "server_url": api.url(), "project_slug": "default" },
+        "repository": "acme/agent-plugins",
+    });
     let err = ui.invoke("plan_publish", args).expect_err("no GitHub");
     assert_eq!(err["code"], "github_not_signed_in", "{err}");
 }

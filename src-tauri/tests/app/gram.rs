@@ -75,6 +75,16 @@ fn signing_in_keeps_the_session_in_the_keychain_and_shows_the_account_without_it
         .get(SecretName::GramSession)
         .expect("keychain")
         .is_none());
+    // Gram ended the session too: a copy kept anywhere (a cookie jar) no longer works.
+    assert_eq!(
+        d.gram
+            .requests()
+            .iter()
+            .filter(|r| r.operation == "logout")
+            .count(),
+        1
+    );
+    assert!(!d.api.session_is_live(ACME_SESSION));
     assert_eq!(
         d.ui.invoke("gram_status", json!({})).expect("status")["state"],
         "signed_out"

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gram_admin_app::{with_commands, AppState, GithubState};
+use gram_admin_core::actions::Github;
 use gram_admin_core::github::auth::DeviceFlow;
 use gram_admin_core::gram::session::Overrides;
 use gram_admin_core::secrets::MemoryStore;
@@ -32,10 +33,8 @@ impl Ui {
         Self::with_github(
             store,
             settings,
-            GithubState::new(
-                "http://127.0.0.1:9",
-                DeviceFlow::new("http://127.0.0.1:9", "test-client"),
-            ),
+            "http://127.0.0.1:9",
+            DeviceFlow::new("http://127.0.0.1:9", "test-client"),
         )
     }
 
@@ -43,11 +42,16 @@ impl Ui {
     pub(crate) fn with_github(
         store: Arc<MemoryStore>,
         settings: Option<PathBuf>,
-        github: GithubState,
+        api: &str,
+        flow: DeviceFlow,
     ) -> Self {
+        let github = Github {
+            api: Github::api(api).expect("a GitHub API URL"),
+            ..Github::com()
+        };
         let app = with_commands(mock_builder())
-            .manage(AppState::new(store, Overrides::default(), settings))
-            .manage(github)
+            .manage(AppState::new(store, Overrides::default(), settings, github))
+            .manage(GithubState::new(flow))
             .build(mock_context(noop_assets()))
             .expect("mock app");
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -172,6 +176,28 @@ fn list_platforms_gives_the_ui_every_agent_from_the_core_table() {
         platforms[0],
         json!({ "platform": "claude", "display_name": "Claude Code" })
     );
+}
+
+#[test]
+fn list_publish_steps_gives_the_ui_each_steps_label_and_whether_it_moves_the_branch() {
+    let steps = invoke("list_publish_steps", json!({})).expect("steps");
+    let steps = steps.as_array().expect("a list");
+    assert_eq!(steps.len(), gram_admin_core::github::Step::ALL.len());
+    assert_eq!(
+        steps[0],
+        json!({ "step": "connect", "label": "Connecting to GitHub", "moves_branch": false })
+    );
+    let moving: Vec<&Value> = steps
+        .iter()
+        .filter(|s| s["moves_branch"] == true)
+        .map(|s| &s["step"])
+        .collect();
+    assert_eq!(moving, [&json!("update_branch"), &json!("create_branch")]);
+    let update = steps
+        .iter()
+        .find(|s| s["step"] == "update_branch")
+        .expect("update_branch");
+    assert_eq!(update["label"], "Moving the branch to the new commit");
 }
 
 #[test]
@@ -300,4 +326,52 @@ fn check_hook_sends_the_pasted_key_and_returns_status_latency_and_verdict() {
     assert_eq!(err["code"], "invalid_input", "{err}");
     assert_eq!(err["problems"][0]["field"], "key", "{err}");
     assert_eq!(gram.requests().len(), 2);
+}
+
+/// With the shipped ACL (build.rs's app manifest, capabilities/): the main window may call the
+/// app's commands; the Gram sign-in window may call none, even while it shows a local page —
+/// it is protected by more than Tauri's remote-origin guard.
+#[test]
+fn with_the_shipped_capabilities_only_the_main_window_may_call_commands() {
+    let app = with_commands(mock_builder())
+        .manage(AppState::new(
+            Arc::new(MemoryStore::new()),
+            Overrides::default(),
+            None,
+            Github::com(),
+        ))
+        .manage(GithubState::new(DeviceFlow::new(
+            "http://127.0.0.1:9",
+            "test-client",
+        )))
+        .build(tauri::generate_context!(test = true))
+        .expect("mock app with the shipped capabilities");
+    let window = |label: &str| {
+        use tauri::Manager;
+        app.get_webview_window(label).unwrap_or_else(|| {
+            WebviewWindowBuilder::new(&app, label, Default::default())
+                .build()
+                .expect("mock window")
+        })
+    };
+    let main = UiWindow(window("main"));
+    let sign_in = UiWindow(window("gram-sign-in"));
+
+    main.invoke("list_platforms", json!({}))
+        .expect("the main window may list the agents");
+    assert_eq!(
+        main.invoke("gram_status", json!({})).expect("status")["state"],
+        "signed_out"
+    );
+    for cmd in [
+        "list_platforms",
+        "gram_status",
+        "gram_sign_out",
+        "github_open_page",
+    ] {
+        let err = sign_in
+            .invoke(cmd, json!({ "url": "https://github.com/" }))
+            .expect_err(cmd);
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
 }

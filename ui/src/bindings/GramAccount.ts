@@ -2,7 +2,7 @@
 import type { Project } from "./Project";
 
 /**
- * The signed-in Gram account as the UI shows it (no session).
+ * The signed-in Gram account as a person is shown it (never the session).
  */
 export type GramAccount = { server: string, email: string, organization: string, organization_slug: string, projects: Array<Project>, 
 /**

@@ -2,6 +2,6 @@
 import type { GramAccount } from "./GramAccount";
 
 /**
- * Whether the app is signed in to Gram.
+ * Whether Gram accepts the saved session.
  */
 export type GramStatus = { "state": "signed_out", server: string | null, } | { "state": "signed_in", account: GramAccount, };

@@ -6,6 +6,7 @@ import type { PublishPlan } from "./PublishPlan";
  */
 export type PublishPreview = { plan: PublishPlan, 
 /**
- * No marketplace key is saved yet: publishing mints one (the plan shows the placeholder).
+ * No marketplace key is saved for this marketplace yet: publishing mints one (the plan
+ * shows the placeholder where it goes).
  */
 new_key: boolean, };

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { PublishPlan } from "../bindings/PublishPlan";
+import type { StepInfo } from "../bindings/StepInfo";
 import PublishFlow from "./PublishFlow.svelte";
 
 function plan(over: Partial<PublishPlan> = {}): PublishPlan {
@@ -19,11 +20,20 @@ function plan(over: Partial<PublishPlan> = {}): PublishPlan {
   };
 }
 
+/** Part of the table `list_publish_steps` answers with (the shell's IPC test checks the rest). */
+const STEPS: StepInfo[] = [
+  { step: "read_repository", label: "Reading the repository", moves_branch: false },
+  { step: "create_tree", label: "Uploading the files", moves_branch: false },
+  { step: "create_commit", label: "Creating the commit", moves_branch: false },
+  { step: "update_branch", label: "Moving the branch to the new commit", moves_branch: true },
+];
+
 const base = {
   planning: false,
   planError: null,
   publishing: false,
   events: [],
+  steps: STEPS,
   outcome: null,
   publishError: null,
   onCancel: () => {},
@@ -116,6 +126,21 @@ describe("the publish flow", () => {
     });
     expect(screen.queryByTestId("cancel-publish")).toBeNull();
     expect(screen.getByTestId("publish-no-cancel").textContent).toContain("can no longer be cancelled");
+  });
+
+  it("takes labels and the point of no return from the step table, not from its own copy", async () => {
+    const props = { ...base, preview: { plan: plan(), new_key: false }, publishing: true, onConfirm: () => {} };
+    const table: StepInfo[] = [{ step: "create_tree", label: "Sending the tree", moves_branch: true }];
+    render(PublishFlow, { props: { ...props, steps: table, events: [{ kind: "step", step: "create_tree" }] } });
+    expect(screen.getByTestId("publish-steps").textContent).toContain("Sending the tree");
+    expect(screen.queryByTestId("cancel-publish")).toBeNull();
+  });
+
+  it("without the table, shows a step's name and does not offer to cancel", () => {
+    const props = { ...base, preview: { plan: plan(), new_key: false }, publishing: true, onConfirm: () => {} };
+    render(PublishFlow, { props: { ...props, steps: [], events: [{ kind: "step", step: "read_tree" }] } });
+    expect(screen.getByTestId("publish-steps").textContent).toContain("read_tree");
+    expect(screen.queryByTestId("cancel-publish")).toBeNull();
   });
 
   it("shows a cancelled publish as what it is, not as a failure", () => {

@@ -4,9 +4,10 @@ import type { GithubStatus } from "../bindings/GithubStatus";
 import type { GramAccount } from "../bindings/GramAccount";
 import type { OrgConfig } from "../bindings/OrgConfig";
 import type { PlatformInfo } from "../bindings/PlatformInfo";
+import type { StepInfo } from "../bindings/StepInfo";
 import { asAppError } from "./errors";
 import type { ScreenId } from "./nav";
-import { githubStatus, gramStatus, listPlatforms } from "../tauri";
+import { githubStatus, gramStatus, listPlatforms, listPublishSteps, type SessionLost } from "../tauri";
 
 export type GramView =
   | { state: "loading" }
@@ -32,6 +33,8 @@ export const app = $state({
   github: { state: "loading" } as GithubView,
   platforms: [] as PlatformInfo[],
   platformsError: null as AppError | null,
+  /** Each publish step's label and whether it moves the branch (the core's table). */
+  publishSteps: [] as StepInfo[],
   manual: { org_name: "", project_slug: "", server_url: DEFAULT_SERVER, org_email: "" } as ManualOrg,
   /** `owner/repo` the marketplace is published to, as typed on the Marketplace screen. */
   repository: "",
@@ -88,8 +91,27 @@ export async function loadPlatforms(): Promise<void> {
 
 /** A Gram call said the session is gone: show the signed-out state everywhere. */
 export function signedOut(): void {
+  if (app.gram.state === "signed_out") return;
   const server = app.gram.state === "signed_in" ? app.gram.account.server : null;
   app.gram = { state: "signed_out", server };
+}
+
+/**
+ * The one place a lost session is handled (tauri.ts calls it for any command that found it
+ * gone): every screen then shows the signed-out state and its "sign in" action.
+ */
+export function sessionLost(which: SessionLost): void {
+  if (which === "gram") signedOut();
+  else app.github = { state: "signed_out" };
+}
+
+/** The publish steps' labels; without them the progress list shows the steps' names. */
+export async function loadPublishSteps(): Promise<void> {
+  try {
+    app.publishSteps = await listPublishSteps();
+  } catch {
+    app.publishSteps = [];
+  }
 }
 
 export async function refreshGithub(): Promise<void> {

@@ -1,41 +1,28 @@
-// Words for the publisher's steps, as the progress list shows them.
+// The publisher's steps as the progress list shows them. The words and which steps move the
+// branch come from the core's step table (the `list_publish_steps` command): nothing is retyped.
 import type { PublishEvent } from "../bindings/PublishEvent";
 import type { Step } from "../bindings/Step";
+import type { StepInfo } from "../bindings/StepInfo";
 
-const STEPS: Record<Step, string> = {
-  connect: "Connecting to GitHub",
-  read_repository: "Reading the repository",
-  read_user: "Reading who the token belongs to",
-  create_repository: "Creating the repository",
-  read_branch: "Reading the branch",
-  read_commit: "Reading the branch's last commit",
-  read_tree: "Listing the published files",
-  read_file: "Reading a published file",
-  seed_repository: "Writing the first file into the empty repository",
-  upload_blob: "Uploading a large file",
-  create_tree: "Uploading the files",
-  create_commit: "Creating the commit",
-  update_branch: "Moving the branch to the new commit",
-  create_branch: "Creating the branch",
-};
-
-export function stepText(step: Step): string {
-  return STEPS[step] ?? step;
+/** The step's label; its name if the table did not load. */
+export function stepText(step: Step, steps: StepInfo[]): string {
+  return steps.find((s) => s.step === step)?.label ?? step;
 }
 
 /**
  * Whether the step moves the branch (the core's `Step::moves_branch`): once one has started, the
  * publish can no longer be cancelled, because only a read of the branch tells whether it landed.
+ * A step the table does not know counts as moving it: cancelling is then not offered.
  */
-export function movesBranch(step: Step): boolean {
-  return step === "update_branch" || step === "create_branch";
+export function movesBranch(step: Step, steps: StepInfo[]): boolean {
+  return steps.find((s) => s.step === step)?.moves_branch ?? true;
 }
 
 /** The progress list's lines: what was started, in order (waits and retries are shown apart). */
-export function progressLines(events: PublishEvent[]): string[] {
+export function progressLines(events: PublishEvent[], steps: StepInfo[]): string[] {
   return events.flatMap((e) => {
     if (e.kind === "minting_key") return ["Minting the marketplace's hooks key in Gram"];
-    if (e.kind === "step") return [stepText(e.step)];
+    if (e.kind === "step") return [stepText(e.step, steps)];
     return [];
   });
 }

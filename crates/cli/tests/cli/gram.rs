@@ -155,7 +155,7 @@ fn keys_in_zip(path: &Path) -> Vec<String> {
 
 #[test]
 fn login_whoami_logout() {
-    let (gram, _api) = GramApi::acme();
+    let (gram, api) = GramApi::acme();
     let machine = Machine::new();
     let url = gram.url();
 
@@ -201,6 +201,9 @@ fn login_whoami_logout() {
         (run.code, run.stdout.as_str()),
         (Some(0), format!("Signed out of {url}.\n").as_str())
     );
+    // Gram ended the session: a copy of it anywhere else (the browser it came from) is refused.
+    assert!(!api.session_is_live(ACME_SESSION), "Gram still accepts it");
+    assert_eq!(calls(&gram, "logout"), 1);
     let run = machine.run(&["whoami"]);
     assert_eq!(run.code, Some(1));
     assert_eq!(
@@ -353,7 +356,10 @@ fn render_without_org_details_or_a_sign_in_says_what_to_give() {
     assert_eq!(run.code, Some(1));
     assert_eq!(
         run.stderr,
-        "error: Give --org, --project and --server, or sign in to Gram first (gram-admin login --server URL) to use your account's.\n"
+        "error: The organisation name is empty: enter your Gram organisation's name (--org).\n\
+error: The server URL is empty: enter your Gram server, e.g. https://app.getgram.ai (--server).\n\
+error: The project slug is empty: enter the slug of the Gram project that should receive the hook events (--project).\n\
+error: Give --org, --project and --server, or sign in to Gram first (gram-admin login --server URL) to use your account's.\n"
     );
     assert!(!out.exists());
 }
@@ -369,7 +375,7 @@ fn several_projects_need_one_chosen() {
     let run = machine.run(&["export", "--platform", "claude", "--out", out_s]);
     assert_eq!(run.code, Some(1));
     assert!(
-        run.stderr.ends_with("error: The organization \"Acme Corp\" has several projects (default, staging); choose one with --project SLUG.\n"),
+        run.stderr.ends_with("error: The organization \"Acme Corp\" has several projects (default, staging); choose the one hook events go to (--project).\n"),
         "{}",
         run.stderr
     );
@@ -571,7 +577,7 @@ fn a_server_other_than_the_signed_in_one_is_refused() {
     assert_eq!(run.code, Some(1));
     assert_eq!(
         run.stderr,
-        format!("error: You are signed in to {0}, but --server is https://other.test; sign in there first (gram-admin login --server https://other.test).\n", gram.url())
+        format!("error: You are signed in to {0}, but the server is https://other.test: sign in to https://other.test first, or leave the server empty to report to {0}.\n", gram.url())
     );
     assert!(api.keys().is_empty());
     assert_eq!(gram.violations(), Vec::<String>::new());

@@ -264,7 +264,26 @@ fn bad_input_gets_a_clear_error_and_writes_nothing() {
         ),
         (
             vec!["render", "--platform", "claude", "--org", "A", "--project", "p", "--server", "ftp://g.test", "--key-file", key_s, "--out", out_s],
-            "error: The server URL \"ftp://g.test\" must start with https:// (or http:// for a local server).\n".to_owned(),
+            "error: The server URL \"ftp://g.test\" must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1 or [::1]).\n".to_owned(),
+        ),
+        (
+            vec!["render", "--platform", "claude", "--org", "A", "--project", "p", "--server", "http://gram.corp", "--key-file", key_s, "--out", out_s],
+            "error: The server URL \"http://gram.corp\" must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1 or [::1]).\n".to_owned(),
+        ),
+        (
+            vec!["render", "--platform", "claude", "--org", "A", "--project", "Bad Slug", "--server", "https://g.test", "--key-file", key_s, "--out", out_s],
+            "error: \"Bad Slug\" is not a Gram project slug (lowercase letters, digits and '-'): did you mean \"bad-slug\"?\n".to_owned(),
+        ),
+        (
+            // Every problem of the command at once: the key file and the org's.
+            vec!["render", "--platform", "claude", "--org", "", "--project", "p", "--server", "ftp://g.test", "--key-file", "/nonexistent/k", "--out", out_s],
+            "error: Could not read the key file /nonexistent/k: No such file or directory (os error 2)\n\
+error: The organisation name is empty: enter your Gram organisation's name.\n\
+error: The server URL \"ftp://g.test\" must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1 or [::1]).\n".to_owned(),
+        ),
+        (
+            vec!["export", "--platform", "claude", "--org", "A", "--project", "p", "--server", "https://g.test", "--placeholder-key", "--out", "/no/such/dir/x.zip"],
+            "error: Could not write the ZIP to /no/such/dir/x.zip: its folder does not exist\n".to_owned(),
         ),
         (
             vec!["export", "--platform", "codex", "--org", "A", "--project", "p", "--server", "https://g.test", "--key-file", bad_key.to_str().expect("utf-8"), "--out", out_s],

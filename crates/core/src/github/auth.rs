@@ -146,10 +146,14 @@ struct TokenAnswer {
 
 impl DeviceFlow {
     /// `oauth_url`: [`DEFAULT_OAUTH_URL`], a GitHub Enterprise host, or a test server.
+    ///
+    /// Redirects are never followed: a 307 or 308 would re-send the form, device code and all,
+    /// to wherever the answer points.
     pub fn new(oauth_url: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
             oauth_url: oauth_url.into().trim_end_matches('/').to_owned(),
@@ -189,6 +193,17 @@ impl DeviceFlow {
                 ))
             })?;
         let status = response.status();
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map_or_else(|| "elsewhere".to_owned(), |l| format!("to {l}"));
+            return Err(GithubError::DeviceFlow(format!(
+                "GitHub's sign-in at {} answered {status}, sending gram-admin {to}; gram-admin does not follow redirects when signing in: set the GitHub address (--github-url or GRAM_ADMIN_GITHUB_URL) to where GitHub really is, or paste a token instead.",
+                self.oauth_url
+            )));
+        }
         let text = response.text().await.unwrap_or_default();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(GithubError::DeviceFlow(format!(

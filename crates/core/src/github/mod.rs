@@ -46,6 +46,24 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the order a publish may start them (the app labels each one).
+    pub const ALL: [Step; 14] = [
+        Step::Connect,
+        Step::ReadRepository,
+        Step::ReadUser,
+        Step::CreateRepository,
+        Step::ReadBranch,
+        Step::ReadCommit,
+        Step::ReadTree,
+        Step::ReadFile,
+        Step::SeedRepository,
+        Step::UploadBlob,
+        Step::CreateTree,
+        Step::CreateCommit,
+        Step::UpdateBranch,
+        Step::CreateBranch,
+    ];
+
     /// What the step does, as a phrase ("reading the branch").
     pub fn doing(self) -> &'static str {
         match self {
@@ -157,6 +175,9 @@ pub enum GithubError {
     #[error("Your token can read {repo} but cannot push to it. Grant it write access: a fine-grained token needs the permission Contents: Read and write on {repo}; a classic token needs the `repo` scope (or `public_repo` for a public repository); and your account needs write access to the repository.")]
     NoPush { repo: String },
 
+    #[error("{repo} is public: every observability plugin in it carries your organization's hooks key, so anyone could send events to Gram as your teammates. Make the repository private (or internal) in its settings on GitHub (Settings → General → Danger Zone → Change visibility), then publish again; Claude Code's org marketplaces take private and internal repositories only.")]
+    PublicRepository { repo: String },
+
     #[error("GitHub refused to create {repo} ({status}: {message}). Create it yourself on GitHub, or use a token allowed to create repositories (a fine-grained token needs Administration: Read and write).")]
     CannotCreate {
         repo: String,
@@ -216,9 +237,9 @@ impl GithubError {
         match self {
             GithubError::NotSignedIn | GithubError::Unauthorized => GithubErrorCode::SignIn,
             GithubError::RepoNotFound { .. } => GithubErrorCode::NotFound,
-            GithubError::NoPush { .. } | GithubError::CannotCreate { .. } => {
-                GithubErrorCode::Forbidden
-            }
+            GithubError::NoPush { .. }
+            | GithubError::CannotCreate { .. }
+            | GithubError::PublicRepository { .. } => GithubErrorCode::Forbidden,
             GithubError::RateLimited { .. } => GithubErrorCode::RateLimited,
             GithubError::Cancelled { .. } => GithubErrorCode::Cancelled,
             GithubError::Conflict { .. } => GithubErrorCode::Conflict,

@@ -36,7 +36,7 @@ impl SignedIn {
         &self.client
     }
 
-    pub fn server(&self) -> &str {
+    pub fn server(&self) -> &crate::ServerUrl {
         self.client.server()
     }
 
@@ -90,7 +90,7 @@ impl SignedIn {
                 org.name
             ))),
             (None, _) => Err(GramError::Account(format!(
-                "The organization {:?} has several projects ({}); choose one with --project SLUG.",
+                "The organization {:?} has several projects ({}); choose the one hook events go to.",
                 org.name,
                 slugs()
             ))),
@@ -116,7 +116,7 @@ impl SignedIn {
         let keys = self.app_keys().await?;
         let key = keys.into_iter().find(|k| k.id == id).ok_or_else(|| {
             GramError::Account(format!(
-                "No key with id {id:?} minted by gram-admin exists in the organization (see gram-admin keys list); other keys are revoked in Gram's dashboard."
+                "No key with id {id:?} minted by gram-admin exists in the organization (gram-admin lists the keys it minted); other keys are revoked in Gram's dashboard."
             ))
         })?;
         self.revoke_key(&key.id).await?;

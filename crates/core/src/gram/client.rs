@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use url::Url;
 
 use super::error::{GramError, Operation};
 use super::types::{
     ApiKey, AuthInfo, CreateKeyForm, CreatedKey, ErrorBody, KeyList, Plugin, PluginList, Project,
     ProjectList, Toolset, ToolsetList,
 };
+use crate::domain::ServerUrl;
 use crate::sensitive::Sensitive;
 
 /// How long gram-admin waits for Gram.
@@ -45,18 +45,18 @@ pub const USER_AGENT: &str = concat!("gram-admin/", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, Clone)]
 pub struct GramClient {
     http: reqwest::Client,
-    server: String,
+    server: ServerUrl,
     timeouts: Timeouts,
 }
 
 impl GramClient {
-    /// A client for `server` (its base URL; a trailing `/` is ignored) with the default timeouts.
-    pub fn new(server: &str) -> Result<Self, GramError> {
+    /// A client for `server` with the default timeouts.
+    pub fn new(server: &ServerUrl) -> Result<Self, GramError> {
         Self::with_timeouts(server, Timeouts::default())
     }
 
-    pub fn with_timeouts(server: &str, timeouts: Timeouts) -> Result<Self, GramError> {
-        let server = normalize_server(server)?;
+    pub fn with_timeouts(server: &ServerUrl, timeouts: Timeouts) -> Result<Self, GramError> {
+        let server = server.clone();
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(timeouts.connect)
@@ -64,7 +64,7 @@ impl GramClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| GramError::BadServer {
-                server: server.clone(),
+                server: server.to_string(),
                 why: format!("the HTTP client could not start ({})", root_cause(&e)),
             })?;
         Ok(Self {
@@ -74,8 +74,8 @@ impl GramClient {
         })
     }
 
-    /// The server's base URL, normalised (`https://app.getgram.ai`, no trailing `/`).
-    pub fn server(&self) -> &str {
+    /// The server's base URL (`https://app.getgram.ai`, no trailing `/`).
+    pub fn server(&self) -> &ServerUrl {
         &self.server
     }
 
@@ -88,6 +88,18 @@ impl GramClient {
     pub async fn info(&self, session: &Sensitive<String>) -> Result<AuthInfo, GramError> {
         self.call(Operation::AuthInfo, Method::GET, session, &Call::default())
             .await
+    }
+
+    /// `auth.logout`: Gram ends the session, so it stops working everywhere (a copy of it in a
+    /// browser's cookie jar included).
+    pub async fn logout(&self, session: &Sensitive<String>) -> Result<(), GramError> {
+        self.call_no_content(
+            Operation::AuthLogout,
+            Method::POST,
+            session,
+            &Call::default(),
+        )
+        .await
     }
 
     /// `keys.create`: a new org-wide key. The answer holds the plaintext, once.
@@ -262,7 +274,7 @@ impl GramClient {
     ) -> Result<Vec<u8>, Failure> {
         let mut request = self
             .http
-            .request(method, format!("{}/rpc/{}", self.server, op.rpc()))
+            .request(method, self.server.join(&format!("rpc/{}", op.rpc())))
             .header("Gram-Session", session.expose().as_str());
         if let Some(project) = call.project {
             request = request.header("Gram-Project", project);
@@ -313,7 +325,7 @@ impl GramClient {
             });
         match status {
             StatusCode::UNAUTHORIZED => GramError::NotSignedIn {
-                server: self.server.clone(),
+                server: self.server.to_string(),
             },
             StatusCode::FORBIDDEN => GramError::NotAllowed {
                 operation: op,
@@ -336,13 +348,13 @@ impl GramClient {
         if e.is_timeout() {
             GramError::Timeout {
                 operation: op,
-                server: self.server.clone(),
+                server: self.server.to_string(),
                 after: self.timeouts.total,
             }
         } else {
             GramError::Unreachable {
                 operation: op,
-                server: self.server.clone(),
+                server: self.server.to_string(),
                 detail: root_cause(e),
             }
         }
@@ -365,7 +377,7 @@ impl GramClient {
         };
         GramError::Malformed {
             operation: op,
-            server: self.server.clone(),
+            server: self.server.to_string(),
             detail,
         }
     }
@@ -403,81 +415,9 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `https://app.getgram.ai/` → `https://app.getgram.ai`; refuses what cannot be a Gram base URL.
-pub(crate) fn normalize_server(raw: &str) -> Result<String, GramError> {
-    let bad = |why: &str| GramError::BadServer {
-        server: raw.to_owned(),
-        why: why.to_owned(),
-    };
-    let url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(bad("it must start with https://"));
-    }
-    let loopback = match url.host() {
-        None => return Err(bad("it has no host")),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-    };
-    // The session is a full sign-in: it never travels unencrypted beyond this machine.
-    if url.scheme() == "http" && !loopback {
-        return Err(bad(
-            "it must start with https:// (http:// only for a Gram running on this machine)",
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("it must not contain a user name or password"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("it must not have a query or fragment"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_urls_are_normalised_and_bad_ones_refused() {
-        assert_eq!(
-            normalize_server("https://app.getgram.ai/").unwrap(),
-            "https://app.getgram.ai"
-        );
-        assert_eq!(
-            normalize_server("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            normalize_server("https://gram.acme.test/base/").unwrap(),
-            "https://gram.acme.test/base"
-        );
-        assert_eq!(
-            normalize_server("http://localhost:8080/").unwrap(),
-            "http://localhost:8080"
-        );
-        let err = normalize_server("http://gram.acme.test")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("http:// only for a Gram running on this machine"),
-            "{err}"
-        );
-        for bad in [
-            "app.getgram.ai",
-            "http://gram.acme.test",
-            "http://10.0.0.5:8080",
-            "ftp://app.getgram.ai",
-            "https://u:p@app.getgram.ai",
-            "https://app.getgram.ai/?x=1",
-            "",
-        ] {
-            let err = normalize_server(bad).expect_err(bad);
-            assert!(
-                err.to_string().contains("not a usable Gram server URL"),
-                "{err}"
-            );
-        }
-    }
 
     #[test]
     fn the_user_agent_names_the_app_and_its_version() {

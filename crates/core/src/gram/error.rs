@@ -7,6 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     AuthInfo,
+    AuthLogout,
     KeysCreate,
     KeysList,
     KeysRevoke,
@@ -21,6 +22,7 @@ impl Operation {
     pub fn rpc(self) -> &'static str {
         match self {
             Operation::AuthInfo => "auth.info",
+            Operation::AuthLogout => "auth.logout",
             Operation::KeysCreate => "keys.create",
             Operation::KeysList => "keys.list",
             Operation::KeysRevoke => "keys.revoke",
@@ -35,6 +37,7 @@ impl Operation {
     pub fn doing(self) -> &'static str {
         match self {
             Operation::AuthInfo => "checking who is signed in",
+            Operation::AuthLogout => "signing out",
             Operation::KeysCreate => "minting an API key",
             Operation::KeysList => "listing API keys",
             Operation::KeysRevoke => "revoking an API key",
@@ -51,11 +54,11 @@ impl Operation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GramError {
     /// 401: the session is missing, expired or revoked.
-    #[error("Gram at {server} says you are not signed in — sign in again (gram-admin login --server {server}).")]
+    #[error("Gram at {server} says you are not signed in — sign in again.")]
     NotSignedIn { server: String },
 
     /// Nothing saved and nothing in GRAM_SESSION.
-    #[error("You are not signed in to Gram — sign in first (gram-admin login --server URL).")]
+    #[error("You are not signed in to Gram — sign in first.")]
     NoSession,
 
     /// 403: signed in, but this account may not do this here.
@@ -104,6 +107,10 @@ pub enum GramError {
     /// The server URL itself is unusable.
     #[error("{server:?} is not a usable Gram server URL: {why}.")]
     BadServer { server: String, why: String },
+
+    /// An input (a server URL, a project) does not parse.
+    #[error(transparent)]
+    Invalid(#[from] crate::Problem),
 
     /// The signed-in account has no organization, or not the one needed.
     #[error("{0}")]

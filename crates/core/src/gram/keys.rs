@@ -87,7 +87,7 @@ impl SignedIn {
                 let _ = self.revoke_key(&created.meta.id).await;
                 Err(GramError::Malformed {
                     operation: super::Operation::KeysCreate,
-                    server: self.server().to_owned(),
+                    server: self.server().to_string(),
                     detail: "the new key's plaintext is missing or not shaped gram_<env>_<64 hex>; it was revoked".into(),
                 })
             }
@@ -172,7 +172,7 @@ pub enum ExportError {
         prefix: String,
     },
     /// As [`ExportError::Revoked`], but revoking failed too: the key is still live.
-    #[error("{source} The key minted for it ({name}, {prefix}…) could not be revoked ({revoke_error}); revoke it in Gram's dashboard (API Keys) or with `gram-admin keys revoke {id}`.")]
+    #[error("{source} The key minted for it ({name}, {prefix}…) could not be revoked ({revoke_error}); revoke it in Gram's dashboard (API Keys) or with gram-admin's list of keys (id {id}).")]
     Orphaned {
         source: crate::Error,
         id: String,
@@ -191,18 +191,31 @@ pub async fn export_with_minted_key(
     dest: &ZipDestination,
     render: impl FnOnce(&HooksKey) -> Result<Bundle, crate::Error>,
 ) -> Result<ExportedPlugin, ExportError> {
-    let minted = account.mint_hooks_key(platform).await?;
-    let written = render(&minted.key).and_then(|bundle| {
+    let (bundle, minted) = with_minted_key(account, platform, |key| {
+        let bundle = render(key)?;
         crate::export::write_zip(&bundle, dest.path())?;
-        Ok((bundle.len(), bundle.total_bytes()))
-    });
-    match written {
-        Ok((files, bytes)) => Ok(ExportedPlugin {
-            path: dest.path().to_owned(),
-            key: minted.record,
-            files,
-            bytes,
-        }),
+        Ok(bundle)
+    })
+    .await?;
+    Ok(ExportedPlugin {
+        path: dest.path().to_owned(),
+        key: minted.record,
+        files: bundle.len(),
+        bytes: bundle.total_bytes(),
+    })
+}
+
+/// Mints a hooks key for `platform` and hands it to `write` (render and write a plugin). If
+/// `write` fails, the key is revoked — a key no plugin carries is never left live — and the
+/// error says what became of it.
+pub async fn with_minted_key<T>(
+    account: &SignedIn,
+    platform: Platform,
+    write: impl FnOnce(&HooksKey) -> Result<T, crate::Error>,
+) -> Result<(T, MintedKey), ExportError> {
+    let minted = account.mint_hooks_key(platform).await?;
+    match write(&minted.key) {
+        Ok(written) => Ok((written, minted)),
         Err(source) => {
             let prefix = minted.key.prefix();
             let MintedKey { record, .. } = minted;

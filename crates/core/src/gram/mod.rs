@@ -24,8 +24,8 @@ pub use account::{SignedIn, HOOKS_KEY_NAME_PREFIX};
 pub use client::{GramClient, Timeouts, USER_AGENT};
 pub use error::{GramError, Operation};
 pub use keys::{
-    export_with_minted_key, hooks_key_name, ExportError, ExportedPlugin, MintedKey, ZipDestination,
-    HOOKS_SCOPE,
+    export_with_minted_key, hooks_key_name, with_minted_key, ExportError, ExportedPlugin,
+    MintedKey, ZipDestination, HOOKS_SCOPE,
 };
 pub use types::{
     ApiKey, AuthInfo, HeaderDefinition, Organization, Plugin, PluginServer, Project,

@@ -51,6 +51,12 @@ impl SignedIn {
                             toolset.name, plugin.name
                         ))
                     })?;
+                if !is_gram_slug(mcp_slug) {
+                    return Err(GramError::Account(format!(
+                        "The toolset {:?} of plugin {:?} has an MCP slug gram-admin will not put in a URL ({mcp_slug:?}: a Gram slug has lowercase letters, digits, '-' and '_' only); check the toolset in Gram's dashboard.",
+                        toolset.name, plugin.name
+                    )));
+                }
                 let public = toolset.mcp_is_public == Some(true);
                 servers.push(FeatureServer {
                     display_name: server.display_name.clone(),
@@ -84,6 +90,16 @@ impl SignedIn {
     }
 }
 
+/// Gram's slug alphabet (`[a-z0-9_-]`, at most 128): an MCP slug from Gram's answer goes into
+/// every teammate's MCP URL, so nothing else — no `$`, `{`, `/`, `?` or `..` — ever does.
+fn is_gram_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 128
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// The headers a public toolset needs, each from an environment variable on the teammate's
 /// machine: an external MCP server's declared headers as they are, and the variables of the
 /// toolset's own credentials as Gram's `MCP-<NAME>` headers.
@@ -108,4 +124,29 @@ fn server_env(toolset: &Toolset) -> Vec<ServerEnv> {
         push(var, format!("MCP-{var}"));
     }
     env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_gram_slug;
+
+    #[test]
+    fn mcp_slugs_keep_to_grams_alphabet() {
+        for good in ["ledger", "acme-ledger_2", "a"] {
+            assert!(is_gram_slug(good), "{good}");
+        }
+        for bad in [
+            "",
+            "x${AWS_SECRET_ACCESS_KEY}",
+            "../admin",
+            "a/b",
+            "a?k=1",
+            "Ledger",
+            "a b",
+            "é",
+        ] {
+            assert!(!is_gram_slug(bad), "{bad}");
+        }
+        assert!(!is_gram_slug(&"a".repeat(129)));
+    }
 }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::account::SignedIn;
-use super::client::{normalize_server, GramClient};
+use super::client::GramClient;
 use super::error::GramError;
+use crate::domain::ServerUrl;
 use crate::secrets::{SecretName, SecretStore};
 use crate::sensitive::Sensitive;
 
@@ -18,7 +19,7 @@ pub const GRAM_SESSION_ENV: &str = "GRAM_SESSION";
 /// A session and the server it was issued by. A session is only ever sent to its own server.
 #[derive(Debug, Clone)]
 pub struct StoredSession {
-    pub server: String,
+    pub server: ServerUrl,
     pub session: Sensitive<String>,
 }
 
@@ -50,11 +51,11 @@ impl Overrides {
 /// Saves a verified session for `server`, replacing any other. Nothing else is written.
 pub fn save_session(
     store: &dyn SecretStore,
-    server: &str,
+    server: &ServerUrl,
     session: &Sensitive<String>,
 ) -> Result<(), GramError> {
     let shape = SecretShape {
-        server: normalize_server(server)?,
+        server: server.to_string(),
         session: session.expose().clone(),
     };
     let json = Sensitive::new(serde_json::to_string(&shape).map_err(|e| {
@@ -71,12 +72,15 @@ pub fn saved_session(store: &dyn SecretStore) -> Result<Option<StoredSession>, G
     let Some(secret) = store.get(SecretName::GramSession)? else {
         return Ok(None);
     };
-    // A secret gram-admin cannot read (another version, edited by hand) counts as signed out.
+    // A secret gram-admin cannot read (another version, edited by hand, a server this version
+    // no longer accepts) counts as signed out.
     Ok(serde_json::from_str::<SecretShape>(secret.expose())
         .ok()
-        .map(|s| StoredSession {
-            server: s.server,
-            session: Sensitive::new(s.session),
+        .and_then(|s| {
+            Some(StoredSession {
+                server: ServerUrl::parse(&s.server).ok()?,
+                session: Sensitive::new(s.session),
+            })
         }))
 }
 
@@ -84,6 +88,42 @@ pub fn saved_session(store: &dyn SecretStore) -> Result<Option<StoredSession>, G
 pub fn forget_session(store: &dyn SecretStore) -> Result<(), GramError> {
     store.delete(SecretName::GramSession)?;
     Ok(())
+}
+
+/// What signing out did.
+#[derive(Debug)]
+pub enum SignedOut {
+    /// No session was saved.
+    WasNot,
+    /// Gram ended the session (or had already: it answered 401), and it is forgotten here.
+    Ended { server: ServerUrl },
+    /// Forgotten here, but Gram could not be asked to end it: it works at Gram until it
+    /// expires. `why` says what went wrong.
+    ForgottenOnly { server: ServerUrl, why: GramError },
+}
+
+/// Signs out: asks Gram to end the saved session (`auth.logout`), so no copy of it (a browser's
+/// cookie jar, a backup of the keychain) keeps working, then forgets it. The session is
+/// forgotten even when Gram cannot be reached — a sign-out never keeps it.
+pub async fn sign_out(store: &dyn SecretStore) -> Result<SignedOut, GramError> {
+    let Some(saved) = saved_session(store)? else {
+        forget_session(store)?;
+        return Ok(SignedOut::WasNot);
+    };
+    let ended = match saved.client() {
+        Ok(client) => client.logout(&saved.session).await,
+        Err(e) => Err(e),
+    };
+    forget_session(store)?;
+    Ok(match ended {
+        Ok(()) | Err(GramError::NotSignedIn { .. }) => SignedOut::Ended {
+            server: saved.server,
+        },
+        Err(why) => SignedOut::ForgottenOnly {
+            server: saved.server,
+            why,
+        },
+    })
 }
 
 /// The session to use: `GRAM_SESSION` (with `GRAM_SERVER`, or the saved server) when set, else
@@ -99,7 +139,7 @@ pub fn current_session(
             None => saved_session(store)
                 .ok()
                 .flatten()
-                .map(|s| s.server)
+                .map(|s| s.server.to_string())
                 .ok_or_else(|| {
                     GramError::Account(format!(
                         "{GRAM_SESSION_ENV} is set but {GRAM_SERVER_ENV} is not: set {GRAM_SERVER_ENV} to the Gram server the session belongs to."
@@ -107,16 +147,16 @@ pub fn current_session(
                 })?,
         };
         return Ok(StoredSession {
-            server: normalize_server(&server)?,
+            server: ServerUrl::parse(&server)?,
             session: session.clone(),
         });
     }
     let saved = saved_session(store)?.ok_or(GramError::NoSession)?;
     if let Some(server) = &overrides.server {
-        let wanted = normalize_server(server)?;
+        let wanted = ServerUrl::parse(server)?;
         if wanted != saved.server {
             return Err(GramError::Account(format!(
-                "You are signed in to {}, not to {wanted} ({GRAM_SERVER_ENV}); sign in there with gram-admin login --server {wanted}, or set {GRAM_SESSION_ENV}.",
+                "You are signed in to {}, not to {wanted} ({GRAM_SERVER_ENV}); sign in to {wanted} first, or set {GRAM_SESSION_ENV}.",
                 saved.server
             )));
         }
@@ -128,7 +168,7 @@ pub fn current_session(
 /// server in the keychain. A session Gram refuses, or a keychain that is not there, stores nothing.
 pub async fn sign_in(
     store: &dyn SecretStore,
-    server: &str,
+    server: &ServerUrl,
     session: Sensitive<String>,
 ) -> Result<SignedIn, GramError> {
     let account = SignedIn::verify(GramClient::new(server)?, session).await?;
@@ -204,6 +244,10 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url(s: &str) -> ServerUrl {
+        ServerUrl::parse(s).unwrap()
+    }
     use crate::secrets::MemoryStore;
 
     fn session(s: &str) -> Sensitive<String> {
@@ -213,14 +257,14 @@ mod tests {
     #[test]
     fn the_session_and_its_server_are_one_keychain_secret() {
         let store = MemoryStore::new();
-        save_session(&store, "https://gram.acme.test/", &session("sess-1")).unwrap();
+        save_session(&store, &url("https://gram.acme.test/"), &session("sess-1")).unwrap();
         let raw = store.get(SecretName::GramSession).unwrap().unwrap();
         assert!(
             raw.expose().contains("https://gram.acme.test\""),
             "server normalised"
         );
         let saved = current_session(&store, &Overrides::default()).unwrap();
-        assert_eq!(saved.server, "https://gram.acme.test");
+        assert_eq!(saved.server.as_str(), "https://gram.acme.test");
         assert_eq!(saved.session.expose(), "sess-1");
         assert!(!format!("{saved:?}").contains("sess-1"));
         forget_session(&store).unwrap();
@@ -234,7 +278,7 @@ mod tests {
     #[test]
     fn the_environment_wins_and_a_session_never_goes_to_another_server() {
         let store = MemoryStore::new();
-        save_session(&store, "https://gram.acme.test", &session("saved")).unwrap();
+        save_session(&store, &url("https://gram.acme.test"), &session("saved")).unwrap();
         let env = Overrides {
             server: Some("https://other.test".into()),
             session: Some(session("from-env")),
@@ -272,7 +316,10 @@ mod tests {
             session: Some(session("from-env")),
         };
         assert_eq!(
-            current_session(&store, &only_session).unwrap().server,
+            current_session(&store, &only_session)
+                .unwrap()
+                .server
+                .as_str(),
             "https://gram.acme.test"
         );
         let err = current_session(&MemoryStore::new(), &only_session)
@@ -284,8 +331,12 @@ mod tests {
     #[test]
     fn an_unavailable_keychain_is_a_clear_error() {
         let store = MemoryStore::unavailable();
-        let err =
-            save_session(&store, "https://gram.acme.test", &session("sess-secret")).unwrap_err();
+        let err = save_session(
+            &store,
+            &url("https://gram.acme.test"),
+            &session("sess-secret"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("keychain"), "{err}");
         assert!(!err.to_string().contains("sess-secret"));
         let err = current_session(&store, &Overrides::default()).unwrap_err();

@@ -97,17 +97,12 @@ impl FeaturePlugin {
         } else if !is_display_text(&self.name) {
             p(PluginField::Name, format!("The name of plugin {at} must be at most {MAX_TEXT_LEN} characters with no line breaks or control characters."));
         }
-        let slug = PluginSlug::parse(&self.slug)
-            .map_err(|rule| {
-                p(
-                    PluginField::Slug,
-                    format!(
-                        "The slug {:?} of plugin {label} is not a valid plugin name: {rule}.",
-                        self.slug
-                    ),
-                )
-            })
+        let slug = PluginSlug::parse(&self.slug, Field::plugin(index, PluginField::Slug), &label)
+            .map_err(|problem| problems.push(problem))
             .ok();
+        let mut p = |field: PluginField, message: String| {
+            problems.push(Problem::new(Field::plugin(index, field), message))
+        };
         if self.description.chars().count() > MAX_DESCRIPTION_LEN {
             p(PluginField::Description, format!("The description of plugin {label} is longer than {MAX_DESCRIPTION_LEN} characters."));
         }
@@ -138,9 +133,10 @@ impl FeaturePlugin {
                 sp(ServerField::DisplayName, format!("Server {i} of plugin {label} has a display name with control characters or over {MAX_TEXT_LEN} characters."));
             }
             let context = format!("server {name:?} in plugin {label}");
-            let url = match McpUrl::parse(&server.mcp_url, &context) {
-                Err(why) => {
-                    sp(ServerField::McpUrl, why);
+            let url_field = Field::server(index, i, ServerField::McpUrl);
+            let url = match McpUrl::parse(&server.mcp_url, url_field, &context) {
+                Err(problem) => {
+                    sp(ServerField::McpUrl, problem.message);
                     None
                 }
                 Ok(url) if !server.public && !org.server.same_origin(&url) => {
@@ -157,20 +153,28 @@ impl FeaturePlugin {
             };
             let mut env = Vec::new();
             for (j, e) in server.env.iter().enumerate() {
-                let var = EnvVarName::parse(&e.name);
-                if var.is_none() {
-                    sp(ServerField::EnvName { index: j }, format!("{:?} in server {name:?} of plugin {label} is not an environment variable name (use A-Z, 0-9 and _, not starting with a digit).", e.name));
-                }
-                let header = match HeaderName::parse(&e.header) {
-                    None => {
-                        sp(ServerField::EnvHeader { index: j }, format!("{:?} in server {name:?} of plugin {label} is not a usable HTTP header name (use letters, digits and - only).", e.header));
+                let used_in = format!("server {name:?} of plugin {label}");
+                let var = EnvVarName::parse(
+                    &e.name,
+                    Field::server(index, i, ServerField::EnvName { index: j }),
+                    &used_in,
+                )
+                .map_err(|problem| sp(ServerField::EnvName { index: j }, problem.message))
+                .ok();
+                let header = match HeaderName::parse(
+                    &e.header,
+                    Field::server(index, i, ServerField::EnvHeader { index: j }),
+                    &used_in,
+                ) {
+                    Err(problem) => {
+                        sp(ServerField::EnvHeader { index: j }, problem.message);
                         None
                     }
-                    Some(h) if h.is_authorization() && !server.public => {
+                    Ok(h) if h.is_authorization() && !server.public => {
                         sp(ServerField::EnvHeader { index: j }, format!("Server {name:?} of plugin {label} is private, so gram-admin already sends the teammate's Gram key in its {:?} header: send {:?} in another header, or make the server public.", e.header, e.name));
                         None
                     }
-                    Some(h) => Some(h),
+                    Ok(h) => Some(h),
                 };
                 env.extend(header.zip(var));
             }

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::bundle::{Bundle, FileMode};
 use crate::domain::MarketplaceRepo;
@@ -156,34 +155,62 @@ fn observability_description(org: &Org) -> String {
     )
 }
 
+/// The README teammates read first: one function per section, in order.
 fn readme(org: &Org, market: &Marketplace) -> String {
-    let org_name = escape_inline(org.name.as_str());
-    let mkt = org.marketplace_name.as_str();
     let repo = market
         .repository
         .as_ref()
         .map_or_else(|| "OWNER/REPO".to_owned(), ToString::to_string);
-    let repo = repo.as_str();
-    let obs = |p: Platform| p.observability_plugin_name(org.slug());
-    let agents: Vec<&str> = Platform::MARKETPLACE
+    [
+        readme_intro(org),
+        readme_required(org),
+        readme_plugins(org, market),
+        readme_install(org, market, &repo),
+        readme_for_admins(org, &repo),
+        readme_for_copilot_admins(org, &repo),
+        format!("---\n\n{GENERATOR_NOTE}\n"),
+    ]
+    .concat()
+}
+
+/// The display names of the agents with a marketplace.
+fn marketplace_agents() -> Vec<&'static str> {
+    Platform::MARKETPLACE
         .iter()
         .map(|p| p.display_name())
-        .collect();
-    let mut md = String::new();
-    let w = &mut md;
+        .collect()
+}
+
+/// The title, and what this repository is.
+fn readme_intro(org: &Org) -> String {
+    let org_name = escape_inline(org.name.as_str());
+    let mut w = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(w, "# {org_name} agent plugins\n");
     let _ = writeln!(
         w,
-        "This repository is {org_name}'s plugin marketplace `{mkt}` for {}. \
+        "This repository is {org_name}'s plugin marketplace `{}` for {}. \
 It is published by gram-admin from Gram; changes made here by hand are replaced by the next publish.\n",
-        either(&agents, "and")
+        org.marketplace_name.as_str(),
+        either(&marketplace_agents(), "and")
     );
-    let _ = writeln!(w, "> [!IMPORTANT]");
+    w
+}
+
+/// The callout: the observability plugin is required, and what it does.
+fn readme_required(org: &Org) -> String {
     let required: Vec<String> = Platform::MARKETPLACE
         .iter()
-        .map(|&p| format!("`{}` ({})", obs(p), p.display_name()))
+        .map(|&p| {
+            format!(
+                "`{}` ({})",
+                p.observability_plugin_name(org.slug()),
+                p.display_name()
+            )
+        })
         .collect();
+    let mut w = String::new();
+    let _ = writeln!(w, "> [!IMPORTANT]");
     let _ = writeln!(
         w,
         "> **Required:** install the observability plugin — {}. It reports your agent's hook events (sessions, prompts, tool use) to the Gram project \
@@ -191,7 +218,13 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
         either(&required, "or"),
         escape_inline(org.project.as_str()).replace('`', "'")
     );
+    w
+}
 
+/// "Plugins": each plugin's folder per agent, then what the servers read from the environment.
+fn readme_plugins(org: &Org, market: &Marketplace) -> String {
+    let agents = marketplace_agents();
+    let mut w = String::new();
     let _ = writeln!(w, "## Plugins\n");
     let _ = writeln!(w, "| Plugin | {} | Description |", agents.join(" | "));
     let _ = writeln!(w, "|{}", " --- |".repeat(agents.len() + 2));
@@ -206,7 +239,7 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
         w,
         "| {} Observability (**required**) | {} | {} |",
         escape_table_cell(org.name.as_str()),
-        dirs(&obs),
+        dirs(&|p| p.observability_plugin_name(org.slug())),
         escape_table_cell(&observability_description(org))
     );
     for p in &market.plugins {
@@ -225,6 +258,12 @@ It is published by gram-admin from Gram; changes made here by hand are replaced 
 set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
         );
     }
+    w.push_str(&readme_environment(market));
+    w
+}
+
+/// The environment variables the servers read credentials from (nothing when none does).
+fn readme_environment(market: &Marketplace) -> String {
     let mut env_rows = Vec::new();
     for p in &market.plugins {
         for s in &p.servers {
@@ -238,86 +277,112 @@ set it before starting your agent (`export {GRAM_KEY_ENV}=gram_…`)."
             }
         }
     }
-    if !env_rows.is_empty() {
-        let _ = writeln!(
-            w,
-            "\nSome servers also read credentials from your environment:\n"
-        );
-        let _ = writeln!(
-            w,
-            "| Plugin | Server | Environment variable |\n| --- | --- | --- |"
-        );
-        for row in env_rows {
-            let _ = writeln!(w, "{row}");
-        }
+    let mut w = String::new();
+    if env_rows.is_empty() {
+        return w;
     }
+    let _ = writeln!(
+        w,
+        "\nSome servers also read credentials from your environment:\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Plugin | Server | Environment variable |\n| --- | --- | --- |"
+    );
+    for row in env_rows {
+        let _ = writeln!(w, "{row}");
+    }
+    w
+}
 
+/// "Install": the steps per agent with a marketplace, then OpenCode's.
+fn readme_install(org: &Org, market: &Marketplace, repo: &str) -> String {
+    let mkt = org.marketplace_name.as_str();
+    let mut w = String::new();
     let _ = writeln!(w, "\n## Install\n");
     for platform in Platform::MARKETPLACE {
         let _ = writeln!(w, "### {}\n", platform.display_name());
-        let _ = writeln!(w, "{}", platform.install_steps(repo, mkt, &obs(platform)));
-    }
-    if !market.plugins.is_empty() {
-        let opencode = Platform::OpenCode;
-        let _ = writeln!(w, "### {}\n", opencode.display_name());
-        let _ = writeln!(w, "{}", opencode.install_steps(repo, mkt, ""));
-        let _ = writeln!(w, "Then, for each plugin you want:\n\n```sh");
-        for p in &market.plugins {
-            let file = format!(
-                "{mkt}/{OPENCODE_MARKETPLACE_DIR}/plugin/{}",
-                p.dir_name(opencode)
-            );
-            let _ = writeln!(w, "cp {file}.js {file}.json ~/.config/opencode/plugin/");
-        }
         let _ = writeln!(
             w,
-            "```\n\n| Plugin | MCP servers in OpenCode |\n| --- | --- |"
+            "{}",
+            platform.install_steps(repo, mkt, &platform.observability_plugin_name(org.slug()))
         );
-        for p in &market.plugins {
-            let names: Vec<String> = p
-                .servers
-                .iter()
-                .map(|s| format!("`{}`", opencode_mcp_name(p, s)))
-                .collect();
-            let _ = writeln!(
-                w,
-                "| {} | {} |",
-                escape_table_cell(&p.name),
-                names.join(", ")
-            );
-        }
+    }
+    w.push_str(&readme_install_opencode(org, market, repo));
+    w
+}
+
+/// OpenCode has no marketplace: the plugin files to copy, and the names its MCP servers get
+/// (nothing when the org has no feature plugins).
+fn readme_install_opencode(org: &Org, market: &Marketplace, repo: &str) -> String {
+    let mut w = String::new();
+    if market.plugins.is_empty() {
+        return w;
+    }
+    let mkt = org.marketplace_name.as_str();
+    let opencode = Platform::OpenCode;
+    let _ = writeln!(w, "### {}\n", opencode.display_name());
+    let _ = writeln!(w, "{}", opencode.install_steps(repo, mkt, ""));
+    let _ = writeln!(w, "Then, for each plugin you want:\n\n```sh");
+    for p in &market.plugins {
+        let file = format!(
+            "{mkt}/{OPENCODE_MARKETPLACE_DIR}/plugin/{}",
+            p.dir_name(opencode)
+        );
+        let _ = writeln!(w, "cp {file}.js {file}.json ~/.config/opencode/plugin/");
+    }
+    let _ = writeln!(
+        w,
+        "```\n\n| Plugin | MCP servers in OpenCode |\n| --- | --- |"
+    );
+    for p in &market.plugins {
+        let names: Vec<String> = p
+            .servers
+            .iter()
+            .map(|s| format!("`{}`", opencode_mcp_name(p, s)))
+            .collect();
         let _ = writeln!(
             w,
-            "\nThe servers use the same environment variables as for the other agents. To turn one off, add \
+            "| {} | {} |",
+            escape_table_cell(&p.name),
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nThe servers use the same environment variables as for the other agents. To turn one off, add \
 `\"mcp\": {{ \"<server>\": {{ \"enabled\": false }} }}` to your `opencode.json`: your own configuration wins. \
 The observability plugin for OpenCode is not in this repository: your Gram admin exports it as a ZIP \
 (`gram-admin export --platform opencode`) to unzip into `~/.config/opencode`.\n"
-        );
-    }
+    );
+    w
+}
 
+/// "For admins": Claude Code's managed settings that add the marketplace for everyone and turn
+/// the observability plugin on.
+fn readme_for_admins(org: &Org, repo: &str) -> String {
+    let mut w = String::new();
     let _ = writeln!(w, "## For admins: make the observability plugin required\n");
     let _ = writeln!(
         w,
         "Claude Code reads managed settings (`managed-settings.json`, deployed by your device management) — this adds the \
 marketplace for everyone and turns the observability plugin on:\n"
     );
-    let settings = json!({
-        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
-        "enabledPlugins": { format!("{}@{mkt}", obs(Platform::Claude)): true },
-    });
+    let settings = super::rollout::claude_managed_settings(org, repo);
     let _ = writeln!(
         w,
         "```json\n{}\n```\n",
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
-    copilot_admin_settings(w, repo, mkt, &obs(Platform::Copilot));
-    let _ = writeln!(w, "---\n\n{GENERATOR_NOTE}");
-    md
+    w
 }
 
-/// The README's managed settings for GitHub Copilot CLI, which takes Claude Code's keys.
-fn copilot_admin_settings(w: &mut String, repo: &str, mkt: &str, observability: &str) {
-    let settings = json!({
+/// "For admins", continued: GitHub Copilot CLI's managed settings, which take Claude Code's keys.
+fn readme_for_copilot_admins(org: &Org, repo: &str) -> String {
+    let mut w = String::new();
+    let mkt = org.marketplace_name.as_str();
+    let observability = Platform::Copilot.observability_plugin_name(org.slug());
+    let settings = serde_json::json!({
         "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
         "enabledPlugins": { format!("{observability}@{mkt}"): true },
     });
@@ -328,6 +393,7 @@ fn copilot_admin_settings(w: &mut String, repo: &str, mkt: &str, observability: 
 then `copilot plugin install {observability}@{mkt}`.\n",
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
+    w
 }
 
 /// `a, b and c` (or `or`).

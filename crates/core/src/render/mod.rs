@@ -9,6 +9,7 @@ mod marketplace;
 mod observability;
 pub mod opencode;
 pub mod powershell;
+pub mod rollout;
 
 use sha2::{Digest, Sha256};
 

@@ -12,7 +12,7 @@ use gram_admin_core::gram::{
 };
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
 use gram_admin_core::{render, Platform, Sensitive};
-use gram_admin_testkit::fixtures::acme_config;
+use gram_admin_testkit::fixtures::{self, acme_config};
 use gram_admin_testkit::gram_api::{AfterEffect, GramApi, KeyRow, ACME_EMAIL, ACME_SESSION};
 use gram_admin_testkit::{closed_port, Answer, GramStandIn, HungServer};
 
@@ -29,7 +29,8 @@ fn quick() -> Timeouts {
 }
 
 async fn account(gram: &GramStandIn) -> SignedIn {
-    let client = GramClient::with_timeouts(&gram.url(), quick()).expect("client");
+    let client =
+        GramClient::with_timeouts(&fixtures::server(&gram.url()), quick()).expect("client");
     SignedIn::verify(client, session())
         .await
         .expect("signed in")
@@ -38,7 +39,7 @@ async fn account(gram: &GramStandIn) -> SignedIn {
 /// Mint → render → write, as the CLI's export and the app's Export button do.
 async fn export(account: &SignedIn, dest: &Path) -> Result<(), ExportError> {
     let dest = ZipDestination::check(dest).map_err(|e| GramError::Account(e.to_string()))?;
-    let config = acme_config(account.server());
+    let config = acme_config(account.server().as_str());
     export_with_minted_key(account, Platform::Claude, &dest, |key| {
         render::observability_plugin_for(&config, key, Platform::Claude)
     })
@@ -104,7 +105,7 @@ async fn auth_info_names_the_account_and_every_call_carries_session_and_user_age
 #[tokio::test]
 async fn a_refused_session_is_not_signed_in_and_names_the_fix() {
     let (gram, _api) = GramApi::acme();
-    let client = GramClient::new(&gram.url()).expect("client");
+    let client = GramClient::new(&fixtures::server(&gram.url())).expect("client");
     let err = SignedIn::verify(client, Sensitive::new("stale-session".into()))
         .await
         .expect_err("refused");
@@ -112,7 +113,7 @@ async fn a_refused_session_is_not_signed_in_and_names_the_fix() {
     assert_eq!(
         err.to_string(),
         format!(
-            "Gram at {0} says you are not signed in — sign in again (gram-admin login --server {0}).",
+            "Gram at {0} says you are not signed in — sign in again.",
             gram.url()
         )
     );
@@ -128,7 +129,7 @@ async fn several_projects_need_a_choice_and_the_error_lists_them() {
     let err = account.project(None).expect_err("ambiguous").to_string();
     assert_eq!(
         err,
-        "The organization \"Acme Corp\" has several projects (default, staging); choose one with --project SLUG."
+        "The organization \"Acme Corp\" has several projects (default, staging); choose the one hook events go to."
     );
     assert_eq!(
         account.project(Some("staging")).expect("chosen").slug,
@@ -346,7 +347,8 @@ async fn a_timeout_after_gram_minted_leaves_no_live_key() {
 #[tokio::test]
 async fn a_gram_that_never_answers_times_out_with_a_sentence() {
     let hung = HungServer::start();
-    let client = GramClient::with_timeouts(&hung.url(), quick()).expect("client");
+    let client =
+        GramClient::with_timeouts(&fixtures::server(&hung.url()), quick()).expect("client");
     let started = Instant::now();
     let err = client.info(&session()).await.expect_err("timeout");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -361,7 +363,7 @@ async fn a_gram_that_never_answers_times_out_with_a_sentence() {
 #[tokio::test]
 async fn a_gram_that_is_down_is_unreachable_with_the_cause() {
     let url = closed_port();
-    let err = GramClient::new(&url)
+    let err = GramClient::new(&fixtures::server(&url))
         .expect("client")
         .info(&session())
         .await
@@ -380,7 +382,7 @@ async fn malformed_json_is_a_clear_error_naming_the_operation() {
         "sessionInfo",
         Answer::Json(200, serde_json::json!({"user_id": "u"})),
     );
-    let client = GramClient::new(&gram.url()).expect("client");
+    let client = GramClient::new(&fixtures::server(&gram.url())).expect("client");
     let err = client
         .info(&session())
         .await
@@ -459,7 +461,7 @@ async fn a_zip_write_failing_after_minting_revokes_the_key() {
     let dest_path = tmp.path().join("acme.zip");
     let account = account(&gram).await;
     let dest = ZipDestination::check(&dest_path).expect("writable when checked");
-    let config = acme_config(account.server());
+    let config = acme_config(account.server().as_str());
     let err = export_with_minted_key(&account, Platform::Claude, &dest, |key| {
         // Between the check and the write, something else takes the path.
         std::fs::create_dir(&dest_path).expect("a directory where the ZIP goes");
@@ -512,10 +514,7 @@ async fn a_key_that_cannot_be_revoked_is_named_so_the_admin_can() {
     let key = only_key(&api);
     assert!(key.is_live());
     let message = err.to_string();
-    assert!(
-        message.contains(&format!("gram-admin keys revoke {}", key.id)),
-        "{message}"
-    );
+    assert!(message.contains(&format!("(id {})", key.id)), "{message}");
     assert!(message.contains(&key.key_prefix), "{message}");
     no_violations(&gram);
 }
@@ -577,7 +576,7 @@ async fn the_keychain_unavailable_stores_nothing_anywhere() {
     let (gram, api) = GramApi::acme();
     let config_home = tempfile::tempdir().expect("config");
     let store = MemoryStore::unavailable();
-    let err = session::sign_in(&store, &gram.url(), session())
+    let err = session::sign_in(&store, &fixtures::server(&gram.url()), session())
         .await
         .expect_err("no keychain")
         .to_string();
@@ -602,10 +601,14 @@ async fn the_keychain_unavailable_stores_nothing_anywhere() {
 async fn sign_in_saves_the_session_with_its_server_and_env_overrides_win() {
     let (gram, _api) = GramApi::acme();
     let store = MemoryStore::new();
-    let account = session::sign_in(&store, &format!("{}/", gram.url()), session())
-        .await
-        .expect("signed in");
-    assert_eq!(account.server(), gram.url());
+    let account = session::sign_in(
+        &store,
+        &fixtures::server(&format!("{}/", gram.url())),
+        session(),
+    )
+    .await
+    .expect("signed in");
+    assert_eq!(account.server().as_str(), gram.url());
     let raw = store
         .get(SecretName::GramSession)
         .expect("read")
@@ -622,9 +625,13 @@ async fn sign_in_saves_the_session_with_its_server_and_env_overrides_win() {
 
     // A refused session is not saved.
     let fresh = MemoryStore::new();
-    session::sign_in(&fresh, &gram.url(), Sensitive::new("wrong".into()))
-        .await
-        .expect_err("refused");
+    session::sign_in(
+        &fresh,
+        &fixtures::server(&gram.url()),
+        Sensitive::new("wrong".into()),
+    )
+    .await
+    .expect_err("refused");
     assert_eq!(fresh.get(SecretName::GramSession).expect("read"), None);
     no_violations(&gram);
 }
@@ -792,9 +799,13 @@ async fn the_stand_in_plays_the_browser_sign_in_and_its_cookie_signs_in() {
     assert_eq!(again.status(), 401);
 
     let store = MemoryStore::new();
-    let account = session::sign_in(&store, &gram.url(), Sensitive::new(session.clone()))
-        .await
-        .expect("the cookie is a session");
+    let account = session::sign_in(
+        &store,
+        &fixtures::server(&gram.url()),
+        Sensitive::new(session.clone()),
+    )
+    .await
+    .expect("the cookie is a session");
     assert_eq!(account.info().user_email, ACME_EMAIL);
     assert!(store.get(SecretName::GramSession).expect("read").is_some());
     no_violations(&gram);
@@ -830,5 +841,74 @@ async fn a_cancelled_browser_sign_in_sets_no_cookie() {
     assert!(refused.headers().get("set-cookie").is_none());
     assert!(api.issued_sessions().is_empty());
     assert!(page.contains("/authorize"));
+    no_violations(&gram);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_at_gram_and_forgets_it() {
+    let (gram, api) = GramApi::acme();
+    let store = MemoryStore::new();
+    session::sign_in(&store, &fixtures::server(&gram.url()), session())
+        .await
+        .expect("signed in");
+
+    let out = session::sign_out(&store).await.expect("signed out");
+    assert!(
+        matches!(&out, session::SignedOut::Ended { server } if server.as_str() == gram.url()),
+        "{out:?}"
+    );
+    assert_eq!(calls(&gram, "logout"), 1);
+    assert!(!api.session_is_live(ACME_SESSION));
+    let logout = gram
+        .requests()
+        .into_iter()
+        .find(|r| r.operation == "logout")
+        .expect("auth.logout");
+    assert_eq!((logout.method.as_str(), logout.status), ("POST", 200));
+    assert_eq!(logout.header("Gram-Session"), Some(ACME_SESSION));
+    // The old session is refused from now on, whoever still holds a copy of it.
+    let client =
+        GramClient::with_timeouts(&fixtures::server(&gram.url()), quick()).expect("client");
+    let err = client.info(&session()).await.expect_err("refused");
+    assert!(matches!(err, GramError::NotSignedIn { .. }), "{err}");
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
+
+    // Signing out again: nothing saved, nothing sent.
+    assert!(matches!(
+        session::sign_out(&store).await.expect("again"),
+        session::SignedOut::WasNot
+    ));
+    assert_eq!(calls(&gram, "logout"), 1);
+    no_violations(&gram);
+}
+
+#[tokio::test]
+async fn a_gram_that_cannot_be_reached_still_gets_the_session_forgotten() {
+    let store = MemoryStore::new();
+    let server = closed_port();
+    session::save_session(&store, &fixtures::server(&server), &session()).expect("saved");
+    let out = session::sign_out(&store).await.expect("signed out here");
+    match out {
+        session::SignedOut::ForgottenOnly { server: s, why } => {
+            assert_eq!(s.as_str(), server);
+            assert!(why.to_string().contains("signing out"), "{why}");
+            assert!(!why.to_string().contains(ACME_SESSION), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
+}
+
+#[tokio::test]
+async fn a_session_gram_already_ended_signs_out_cleanly() {
+    let (gram, api) = GramApi::acme();
+    let store = MemoryStore::new();
+    session::save_session(&store, &fixtures::server(&gram.url()), &session()).expect("saved");
+    api.end_session(ACME_SESSION);
+    assert!(matches!(
+        session::sign_out(&store).await.expect("signed out"),
+        session::SignedOut::Ended { .. }
+    ));
+    assert!(store.get(SecretName::GramSession).expect("read").is_none());
     no_violations(&gram);
 }

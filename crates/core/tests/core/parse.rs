@@ -131,10 +131,7 @@ fn parsed_inputs_are_normalised_once() {
     };
     let market = spec.parse(&org).expect("valid");
     let repo = market.repository.expect("repository");
-    assert_eq!(
-        (repo.owner.as_str(), repo.name.as_str()),
-        ("acme", "agent-plugins")
-    );
+    assert_eq!((repo.owner(), repo.name()), ("acme", "agent-plugins"));
     assert!(market.plugins[0].servers[0].private);
     assert_eq!(market.plugins[0].servers[0].key, "ledger");
 }

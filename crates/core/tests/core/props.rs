@@ -137,7 +137,7 @@ fn refusal_is_clear(err: &Error) {
     assert!(!problems.is_empty());
     for p in problems {
         assert!(
-            p.message.ends_with('.') || p.message.ends_with(')'),
+            p.message.ends_with('.') || p.message.ends_with(')') || p.message.ends_with("\"?"),
             "not a sentence: {:?}",
             p.message
         );

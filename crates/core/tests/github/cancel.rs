@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gram_admin_core::app_flows::marketplace_key;
+use gram_admin_core::actions::publish::PublishKey;
 use gram_admin_core::github::{
     Cancel, GithubConnection, GithubError, GithubErrorCode, PublishEvent, Publisher, Step,
 };
@@ -148,19 +148,15 @@ fn a_cancel_of_a_created_repository_says_the_repository_stays() {
 #[test]
 fn a_cancelled_first_publish_revokes_the_key_minted_for_it_and_saves_none() {
     let (gram, api) = GramApi::acme();
-    let account = signed_in(&gram.url());
-    let store = MemoryStore::new();
+    let store = Arc::new(MemoryStore::new());
     let gh = GithubStandIn::start();
+    let ctx = admin(&gram.url(), &gh, store.clone());
     let head = seed_with(&gh, &marketplace_with(0));
-    let (publisher, _) = cancelling_publisher(&gh, at_step(Step::CreateCommit));
-    let err = block_on(marketplace_key::publish(
-        &account,
-        &store,
-        &publisher,
-        &target(&gh),
-        render_with_key,
-    ))
-    .expect_err("cancelled");
+    let sink: gram_admin_core::actions::Sink =
+        Recorder::cancelling_when(at_step(Step::CreateCommit));
+    let err =
+        block_on(acme_publish(&ctx, &gram.url(), &gh, PublishKey::Marketplace).run(&ctx, &sink))
+            .expect_err("cancelled");
     assert!(err.to_string().contains("was cancelled"), "{err}");
     let keys = api.keys();
     assert_eq!(keys.len(), 1, "one key minted for the publish: {keys:?}");

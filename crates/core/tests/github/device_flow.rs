@@ -98,3 +98,70 @@ fn an_unreachable_sign_in_is_a_sentence() {
     let err = block_on(flow.request_code()).unwrap_err().to_string();
     assert!(err.contains("Could not reach GitHub's sign-in"), "{err}");
 }
+
+/// A server on 127.0.0.1 that answers every request `307 Temporary Redirect` to `location`,
+/// and counts the requests it got.
+fn redirecting_to(location: String) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let served = std::thread::spawn(move || {
+        listener.set_nonblocking(false).expect("blocking");
+        let (stream, _) = listener.accept().expect("one request");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read");
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("a length");
+            }
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("answer");
+        1
+    });
+    (url, served)
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_the_device_code_stays_home() {
+    // Where the redirect points: a working OAuth endpoint that would hand out a token.
+    let elsewhere = OAuthStandIn::start(
+        1,
+        900,
+        vec![json!({ "access_token": "stolen", "token_type": "bearer", "scope": "repo" })],
+    );
+    let target = format!("{}/login/oauth/access_token", elsewhere.url());
+    let (url, served) = redirecting_to(target.clone());
+    let home = OAuthStandIn::start(1, 900, Vec::new());
+    let code = block_on(flow(&home).request_code()).expect("a code");
+
+    let err = block_on(
+        DeviceFlow::new(&url, "test-client")
+            .with_second(SECOND)
+            .poll(&code),
+    )
+    .expect_err("a redirect is an error")
+    .to_string();
+    assert_eq!(served.join().expect("served"), 1);
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the device code was re-sent: {:?}",
+        elsewhere.requests()
+    );
+    assert!(
+        err.contains("307") && err.contains(&target) && err.contains("does not follow redirects"),
+        "{err}"
+    );
+    assert!(!err.contains("dc-test"), "{err}");
+}

@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use gram_admin_core::github::{
-    GithubConnection, GithubError, GithubErrorCode, PublishEvent, Publisher,
+    GithubConnection, GithubError, GithubErrorCode, PublishEvent, PublishTarget, Publisher,
 };
 use gram_admin_core::{Bundle, FileMode, Sensitive};
 use gram_admin_testkit::{Access, Fault, GithubSetup, GithubStandIn};
 use serde_json::json;
+
+use gram_admin_core::BranchName;
 
 use crate::support::*;
 
@@ -488,9 +490,7 @@ fn github_enterprise_is_another_base_url() {
 fn a_chosen_branch_is_created_then_fast_forwarded_and_main_is_untouched() {
     let (gh, main) = published(&marketplace_with(1));
     let (publisher, _) = publisher(&gh);
-    let t = target(&gh)
-        .with_branch(Some("marketplace/v1".into()))
-        .unwrap();
+    let t = target(&gh).with_branch(Some(BranchName::parse("marketplace/v1").unwrap()));
     let first = block_on(publisher.publish(&t, &marketplace_with(2))).unwrap();
     assert!(gh.operations().contains(&"git/create-ref".to_owned()));
     assert_eq!(gh.head("marketplace/v1").unwrap(), first.commit);
@@ -511,7 +511,7 @@ fn a_chosen_branch_is_created_then_fast_forwarded_and_main_is_untouched() {
     );
     assert_branch_holds(&gh, "marketplace/v1", &marketplace_with(3));
     assert_eq!(gh.head("main").unwrap(), main);
-    assert!(target(&gh).with_branch(Some("bad branch".into())).is_err());
+    assert!(BranchName::parse("bad branch").is_err());
     no_violations(&gh);
 }
 
@@ -641,4 +641,36 @@ fn publisher_debug_never_shows_the_token() {
     assert!(!format!("{p:?}").contains(&token));
     let bad = Publisher::new(GithubConnection::new("ftp://x", Sensitive::new(token))).unwrap_err();
     assert!(bad.to_string().contains("https://api.github.com"));
+}
+
+#[test]
+fn a_public_repository_is_refused_before_anything_is_written_unless_the_admin_allows_it() {
+    let (gh, main) = published(&marketplace_with(1));
+    gh.set_private(false);
+    gh.clear_requests();
+    let (publisher, _) = publisher(&gh);
+    let err = block_on(publisher.publish(&target(&gh), &marketplace_with(2))).unwrap_err();
+    assert_eq!(err.code(), GithubErrorCode::Forbidden, "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{} is public: every observability plugin in it carries your organization's hooks key",
+            gh.repo_name()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("Make the repository private"),
+        "{err}"
+    );
+    assert!(gh.writes().is_empty(), "nothing written: {:?}", gh.writes());
+    assert_eq!(gh.head("main").unwrap(), main);
+
+    let allowed = PublishTarget {
+        allow_public: true,
+        ..target(&gh)
+    };
+    let out = block_on(publisher.publish(&allowed, &marketplace_with(2))).unwrap();
+    assert!(out.changed);
+    assert_branch_holds(&gh, "main", &marketplace_with(2));
+    no_violations(&gh);
 }

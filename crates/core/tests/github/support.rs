@@ -6,16 +6,20 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use gram_admin_core::actions::plugins::Plugins;
+use gram_admin_core::actions::publish::{Publish, PublishKey};
+use gram_admin_core::actions::{Context, Event, Github, Progress};
 use gram_admin_core::domain::MarketplaceRepo;
 use gram_admin_core::github::{
-    tree_id, GithubConnection, PublishEvent, PublishTarget, Publisher, RetryPolicy,
+    tree_id, Cancel, GithubConnection, PublishEvent, PublishTarget, Publisher, RetryPolicy,
 };
-use gram_admin_core::gram::{GramClient, SignedIn};
+use gram_admin_core::gram::session::Overrides;
 use gram_admin_core::render::marketplace_for;
+use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
 use gram_admin_core::{
     Bundle, FeaturePlugin, FeatureServer, FileMode, HooksKey, MarketplaceSpec, Sensitive,
 };
-use gram_admin_testkit::fixtures::{acme_org, test_key};
+use gram_admin_testkit::fixtures::{self, acme_config, acme_org, test_key};
 use gram_admin_testkit::gram_api::ACME_SESSION;
 use gram_admin_testkit::GithubStandIn;
 
@@ -42,13 +46,18 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 pub fn plugin(i: usize, description: &str) -> FeaturePlugin {
+    plugin_on(GRAM, i, description)
+}
+
+/// Feature plugin `i`, its server hosted on the Gram at `server`.
+pub fn plugin_on(server: &str, i: usize, description: &str) -> FeaturePlugin {
     FeaturePlugin {
         name: format!("Feature {i}"),
         slug: format!("feature-{i}"),
         description: description.into(),
         servers: vec![FeatureServer {
             display_name: format!("Server {i}"),
-            mcp_url: format!("{GRAM}/mcp/acme-feature-{i}"),
+            mcp_url: format!("{server}/mcp/acme-feature-{i}"),
             public: false,
             env: vec![],
         }],
@@ -159,23 +168,94 @@ pub fn seed_with(gh: &GithubStandIn, bundle: &Bundle) -> String {
     gh.git().commit_files("main", &files, "Earlier publish")
 }
 
-/// Acme's marketplace with one feature plugin, carrying `key` (what the key flows render).
-pub fn render_with_key(key: &HooksKey) -> Result<Bundle, gram_admin_core::Error> {
-    marketplace_for(
-        &acme_org(GRAM),
-        key,
-        &MarketplaceSpec {
-            plugins: vec![plugin(0, "Tools.")],
-            repository: Some("acme/agent-plugins".into()),
+/// An admin's context: signed in to the Gram stand-in at `gram` (through `GRAM_SERVER`/
+/// `GRAM_SESSION`-style overrides), GitHub at the stand-in `gh` with its token in `store`.
+pub fn admin(gram: &str, gh: &GithubStandIn, store: Arc<MemoryStore>) -> Context {
+    store
+        .set(SecretName::GithubToken, &Sensitive::new(gh.token()))
+        .expect("token saved");
+    Context::new(
+        store,
+        Overrides {
+            server: Some(gram.to_owned()),
+            session: Some(Sensitive::new(ACME_SESSION.to_owned())),
+        },
+        None,
+        Github {
+            api: fixtures::server(&gh.api_url()),
+            web: fixtures::server(&gh.api_url()),
+            client_id: "test".into(),
         },
     )
 }
 
-/// The admin signed in to the Gram stand-in at `url`.
-pub fn signed_in(url: &str) -> SignedIn {
-    block_on(SignedIn::verify(
-        GramClient::new(url).expect("client"),
-        Sensitive::new(ACME_SESSION.to_owned()),
+/// A publish of Acme's marketplace with one feature plugin (what [`render_with_key`] renders
+/// for the Gram at `gram`) to the stand-in's repository.
+pub fn acme_publish(ctx: &Context, gram: &str, gh: &GithubStandIn, key: PublishKey) -> Publish {
+    block_on(Publish::prepare(
+        ctx,
+        &acme_config(gram),
+        target(gh),
+        &Plugins::Given(MarketplaceSpec {
+            plugins: vec![plugin_on(gram, 0, "Tools.")],
+            repository: None,
+        }),
+        key,
     ))
-    .expect("signed in")
+    .expect("a publish is prepared")
+}
+
+/// What [`acme_publish`] renders with `key`.
+pub fn acme_render(gram: &str, key: &HooksKey) -> Bundle {
+    marketplace_for(
+        &acme_org(gram),
+        key,
+        &MarketplaceSpec {
+            plugins: vec![plugin_on(gram, 0, "Tools.")],
+            repository: Some("acme/agent-plugins".into()),
+        },
+    )
+    .expect("render")
+}
+
+/// Records the publish events and pulls its cancel switch when `when` says so.
+pub struct Recorder {
+    pub events: Events,
+    cancel: Cancel,
+    when: Box<dyn Fn(&PublishEvent) -> bool + Send + Sync>,
+}
+
+impl Recorder {
+    pub fn new() -> Arc<Self> {
+        Self::cancelling_when(|_| false)
+    }
+
+    pub fn cancelling_when(
+        when: impl Fn(&PublishEvent) -> bool + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            events: Arc::default(),
+            cancel: Cancel::new(),
+            when: Box::new(when),
+        })
+    }
+
+    pub fn events(&self) -> Vec<PublishEvent> {
+        self.events.lock().unwrap().clone()
+    }
+}
+
+impl Progress for Recorder {
+    fn report(&self, event: Event) {
+        if let Event::Publish(event) = event {
+            if (self.when)(&event) {
+                self.cancel.cancel();
+            }
+            self.events.lock().unwrap().push(event);
+        }
+    }
+
+    fn cancel(&self) -> Cancel {
+        self.cancel.clone()
+    }
 }
