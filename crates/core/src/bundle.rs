@@ -16,8 +16,9 @@ pub enum FileMode {
     Regular,
     /// `0755` — scripts that agents execute.
     Executable,
-    /// `0600` — a file holding the key that nothing executes (OpenCode's data file). In a git
-    /// repository it is an ordinary file (`100644`): git keeps only the executable bit.
+    /// `0600` — a file holding the key that nothing executes (the hook's curl config,
+    /// OpenCode's data file). In a git repository it is an ordinary file (`100644`): git keeps
+    /// only the executable bit (the hook script makes its config private when it first runs).
     Private,
 }
 

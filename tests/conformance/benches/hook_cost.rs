@@ -6,8 +6,10 @@
 //! accepts the connection and never answers.
 //!
 //! `cargo bench -p gram-admin-conformance --bench hook_cost` (or `make bench`).
-//! `HOOK_BENCH_RUNS=N` sets the runs per case (default 200). Copilot's hook (envelope built in
-//! awk) is measured first; `HOOK_BENCH_ONLY=copilot` stops there.
+//! `HOOK_BENCH_RUNS=N` sets the runs per case (default 200). `HOOK_BENCH_COMPARE=<script>`
+//! adds another hook script (say main's, to review a change) to the first two tables, run
+//! interleaved with the rest, under the same load, with its own spool. Copilot's hook (envelope
+//! built in awk) is measured first; `HOOK_BENCH_ONLY=copilot` stops there.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -211,11 +213,21 @@ fn measure_interleaved(cases: &mut [Case], runs: usize, gram: Option<&GramStandI
     }
 }
 
+/// The plugin with `HOOK_BENCH_COMPARE`'s script in place of ours, in its own folder (its own
+/// spool), if that is set.
+fn install_compared(server: &str) -> Option<Hooks> {
+    let script = std::env::var_os("HOOK_BENCH_COMPARE")?;
+    let hooks = install(server);
+    std::fs::copy(&script, &hooks.ours).expect("HOOK_BENCH_COMPARE: a hook script");
+    Some(hooks)
+}
+
 /// Ours, the previous release and the anchor, decision and not, against `gram`.
 fn compare(gram: &GramStandIn, latency: &str, runs: usize, cap: Duration) {
     let hooks = install(&gram.url());
+    let compared = install_compared(&gram.url());
     println!("\nHook cost, process start to exit, Gram answering {latency}:");
-    let mut cases = [
+    let mut cases = vec![
         Case::new(
             "ours, PostToolUse (non-decision)",
             &hooks.ours,
@@ -227,6 +239,14 @@ fn compare(gram: &GramStandIn, latency: &str, runs: usize, cap: Duration) {
         Case::new("previous, PreToolUse", &hooks.previous, "PreToolUse"),
         Case::new("anchor, PreToolUse", &hooks.anchor, "PreToolUse"),
     ];
+    if let Some(other) = &compared {
+        cases.push(Case::new(
+            "compared, PostToolUse",
+            &other.ours,
+            "PostToolUse",
+        ));
+        cases.push(Case::new("compared, PreToolUse", &other.ours, "PreToolUse"));
+    }
     measure_interleaved(&mut cases, runs, Some(gram), cap);
     let m: Vec<Duration> = cases.iter().map(Case::report).collect();
     println!(
@@ -236,6 +256,13 @@ fn compare(gram: &GramStandIn, latency: &str, runs: usize, cap: Duration) {
         m[0].as_secs_f64() / m[1].as_secs_f64(),
         m[3].as_secs_f64() / m[4].as_secs_f64()
     );
+    if compared.is_some() {
+        println!(
+            "ratio compared/anchor: non-decision {:.2}, decision {:.2}",
+            m[6].as_secs_f64() / m[2].as_secs_f64(),
+            m[7].as_secs_f64() / m[5].as_secs_f64()
+        );
+    }
     gram.wait_for(gram.requests().len(), Duration::from_secs(1));
     assert!(gram.violations().is_empty(), "{:?}", gram.violations());
     gram.clear();
@@ -302,6 +329,27 @@ fn main() {
     let slow = GramStandIn::start();
     slow.answer_with(|_| Answer::After(Duration::from_millis(50), Box::new(Answer::ok())));
     compare(&slow, "after 50 ms", runs, cap);
+
+    // Gram denies the tool: the one answer for which the hook starts its awk JSON reader.
+    let denying = GramStandIn::start();
+    denying.answer_with(|_| {
+        Answer::Json(
+            200,
+            serde_json::json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": "Blocked by Gram policy", "additionalContext": "dropped"}}),
+        )
+    });
+    let hooks = install(&denying.url());
+    println!("\nGram denies (at once): the hook rebuilds the deny with its awk reader");
+    let mut deny = [
+        Case::new("ours, PreToolUse, denied", &hooks.ours, "PreToolUse"),
+        Case::new("anchor, PreToolUse, denied", &hooks.anchor, "PreToolUse"),
+    ];
+    measure_interleaved(&mut deny, runs, Some(&denying), cap);
+    let d: Vec<Duration> = deny.iter().map(Case::report).collect();
+    println!(
+        "ratio ours/anchor, denied: {:.2}",
+        d[0].as_secs_f64() / d[1].as_secs_f64()
+    );
 
     // A burst: events back to back, background deliveries still running during the next hook.
     let hooks = install(&gram.url());

@@ -124,7 +124,7 @@ fn export_writes_a_private_zip_and_json_lists_the_files() {
         files,
         [
             (".claude-plugin/plugin.json", "644"),
-            ("hooks/gram-hook.curlrc", "644"),
+            ("hooks/gram-hook.curlrc", "600"),
             ("hooks/gram-hook.sh", "755"),
             ("hooks/hooks.json", "644")
         ]

@@ -1,11 +1,10 @@
 # Gram observability hook: Copilot CLI's events as Gram hook.ingest.v1 envelopes.
 # @NOTE@
 #
-# Run by gram-hook.sh beside it: awk -v mode=envelope -v event=<event> -v host=<hostname>
-# -v now=<epoch ms> -f gram-envelope.awk, the agent's payload on stdin. POSIX awk, bytes (LC_ALL=C);
-# no other program. It prints one envelope, or nothing and exits 1 when stdin is not exactly one
-# JSON object (so nothing is sent). With -v mode=decision it reads Gram's answer instead and
-# prints the agent's deny when Gram said "deny" (never an allow: Gram only ever blocks).
+# Run by gram-hook.sh beside it: awk -v event=<event> -v host=<hostname> -v now=<epoch ms>
+# -f gram-envelope.awk, the agent's payload on stdin. POSIX awk, bytes (LC_ALL=C); no other
+# program. It prints one envelope, or nothing and exits 1 when stdin is not exactly one JSON
+# object (so nothing is sent). Gram's answer is read by the hook's decision filter, not here.
 #
 # The reader: it splits the text at every quote, joins the pieces of escaped quotes back into
 # strings, cuts what lies between strings at every bracket, brace, colon and comma, and checks
@@ -39,10 +38,9 @@ BEGIN {
 { doc = (NR == 1) ? $0 : doc "\n" $0 }
 
 END {
-  if (mode != "decision" && !(event in TYPE)) exit 1
+  if (!(event in TYPE)) exit 1
   if (!read_json(doc)) exit 1
-  if (mode == "decision") decision()
-  else envelope()
+  envelope()
 }
 
 # --- the reader -----------------------------------------------------------------------------
@@ -197,8 +195,6 @@ function parse(   k, t, d, want, st, key1, key2, start1, start2, bad1, bad2, pea
 
 function has(key) { return (key in VS) && !BAD[key] }
 function is_string(key) { return has(key) && TOK[VS[key]] == "\"" && VS[key] == VE[key] }
-function is_object(key) { return has(key) && TOK[VS[key]] == "{" }
-function value_text(key) { return raw_text(VS[key]) }
 
 # Prints tokens a..b as JSON (compact).
 function emit(a, b,   k, p) {
@@ -295,17 +291,4 @@ function rfc3339(ms,   s, frac, days, rem, z, era, doe, yoe, y, doy, mp, d, m) {
   m = (mp < 10) ? mp + 3 : mp - 9
   if (m <= 2) y++
   return sprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, int(rem / 3600), int(rem % 3600 / 60), rem % 60, frac)
-}
-
-# --- Gram's decision --------------------------------------------------------------------------
-
-function decision(   denied) {
-  if (!is_string("decision") || value_text("decision") != "deny") exit 0
-  if (event == "preToolUse") printf "{\"permissionDecision\":\"deny\",\"permissionDecisionReason\":"
-  else if (event == "permissionRequest") printf "{\"behavior\":\"deny\",\"message\":"
-  else exit 0
-  if (has("message") && TOK[VS["message"]] == "\"" && VS["message"] == VE["message"]) emit_key("message")
-  else if (has("reason") && TOK[VS["reason"]] == "\"" && VS["reason"] == VE["reason"]) emit_key("reason")
-  else printf "\"Gram denied this tool call.\""
-  printf "}\n"
 }

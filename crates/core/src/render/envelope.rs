@@ -1,8 +1,9 @@
 //! The hook's envelope builder for agents whose events go to `/rpc/hooks.ingest`
 //! ([`Delivery::IngestEnvelope`]: GitHub Copilot CLI): a POSIX awk program,
 //! `hooks/gram-envelope.awk`, that reads the agent's JSON payload and prints a `hook.ingest.v1`
-//! envelope (or Gram's deny in the agent's words), and the `sh` pieces of the hook script that
-//! run it. No binary: a teammate can read all of it.
+//! envelope, and the `sh` pieces of the hook script that run it ([`ScriptParts`]). Gram's answer
+//! (its `IngestHookResult`) is read by the hook's decision filter, like every agent's
+//! (`copilot_decision.awk` on `json_reader.awk`). No binary: a teammate can read all of it.
 //!
 //! The awk program is a JSON reader as well as a writer: it checks the payload against JSON's
 //! grammar without recursion (any nesting), copies values token by token without decoding them,
@@ -136,39 +137,57 @@ pub fn envelope_program(adapter: &str) -> String {
 
 const PROGRAM: &str = include_str!("envelope.awk");
 
-/// The hook script's extra functions for an envelope agent (empty for the others): they set
-/// `$event` (the script's argument: Copilot's payloads name no event), turn the payload read by
-/// `capture` into an envelope before it is kept or sent, and turn Gram's answer into the
-/// agent's deny.
-pub(crate) fn script_functions(package: &Package) -> &'static str {
-    match package.delivery {
-        Delivery::ProviderEndpoint => "",
-        Delivery::IngestEnvelope { .. } => SCRIPT_FUNCTIONS,
-    }
+/// The pieces of the hook script that differ for an envelope agent: each replaces one
+/// placeholder of the script (see `hook_script.rs`). [`Default`] is what every other agent's
+/// script holds, so their scripts stay as they are.
+pub(crate) struct ScriptParts {
+    /// Functions and variables: `$event` (the script's argument: Copilot's payloads name no
+    /// event) and `to_envelope`.
+    pub functions: &'static str,
+    /// Run on the decision path before anything is kept or sent: stdin becomes `$ev`.
+    pub decision: &'static str,
+    /// What writes the event to the spool when a decision event does not wait.
+    pub hung_keep: &'static str,
+    /// What the decision path's `tee`/`curl` read from, as a pipeline's head.
+    pub decision_input: &'static str,
+    /// How `capture` (the background path) reads the event into `$ev`.
+    pub read_event: &'static str,
 }
 
-/// The line `capture` runs after reading the payload (empty for provider-endpoint agents).
-pub(crate) fn script_transform(package: &Package) -> &'static str {
-    match package.delivery {
-        Delivery::ProviderEndpoint => "",
-        Delivery::IngestEnvelope { .. } => "  to_envelope\n",
-    }
-}
-
-/// What a decision event prints from Gram's 2xx answer in `$out`.
-pub(crate) fn script_print_decision(package: &Package) -> &'static str {
-    match package.delivery {
-        Delivery::ProviderEndpoint => {
-            "      case \"$out\" in\n        '{'*) printf '%s\\n' \"$out\" ;;\n      esac\n"
+impl Default for ScriptParts {
+    fn default() -> Self {
+        ScriptParts {
+            functions: "",
+            decision: "",
+            hung_keep: "cat",
+            decision_input: "",
+            read_event: "  ev=$(cat; echo .)\n  ev=${ev%.}\n",
         }
-        Delivery::IngestEnvelope { .. } => "      relay_decision\n",
     }
 }
 
-const SCRIPT_FUNCTIONS: &str = r#"# Gram has no endpoint for this agent's own payloads, and they name no event (it is this script's
-# argument): gram-envelope.awk beside this script turns each into a hook.ingest.v1 envelope before
-# it is kept or sent. A payload that is not one JSON object is not sent at all. awk reads bytes
-# (LC_ALL=C for awk itself: the assignment above is not exported).
+impl ScriptParts {
+    /// The envelope agent's pieces; `None` for agents Gram has an endpoint for.
+    pub(crate) fn for_package(package: &Package) -> Option<ScriptParts> {
+        match package.delivery {
+            Delivery::ProviderEndpoint => None,
+            Delivery::IngestEnvelope { .. } => Some(ScriptParts {
+                functions: SCRIPT_FUNCTIONS,
+                decision: "    to_envelope\n",
+                hung_keep: "printf '%s' \"$ev\"",
+                decision_input: "printf '%s' \"$ev\" | ",
+                read_event: "  to_envelope\n",
+            }),
+        }
+    }
+}
+
+const SCRIPT_FUNCTIONS: &str = r#"
+# Gram has no endpoint for this agent's own payloads, and they name no event (it is this script's
+# argument): gram-envelope.awk beside this script turns each into a hook.ingest.v1 envelope, $ev,
+# before it is kept or sent, on both paths. A payload that is not one JSON object is not kept or
+# sent at all. Gram's answer to a decision event is its IngestHookResult: decision_filter
+# rewrites a deny (only a deny) into the agent's words.
 envelope_program="${config%gram-hook.curlrc}gram-envelope.awk"
 case "${1:-}" in
   --deliver) event=${2:-} ;;
@@ -177,13 +196,8 @@ esac
 to_envelope() {
   host_name
   ms=
-  case "$t" in ???????????????????) ms=${t%??????} ;; esac
-  ev=$(printf '%s' "$ev" | LC_ALL=C awk -v mode=envelope -v event="$event" -v host="$host" -v now="$ms" -f "$envelope_program" 2>/dev/null) || exit 0
+  case "$t" in ???????????????????) ms=${t%???????}0 ;; esac
+  ev=$(awk -v event="$event" -v host="$host" -v now="$ms" -f "$envelope_program" 2>/dev/null) || exit 0
   [ -n "$ev" ] || exit 0
 }
-# Gram's answer ($out) as the agent's decision: only a deny is relayed, never an allow.
-relay_decision() {
-  printf '%s' "$out" | LC_ALL=C awk -v mode=decision -v event="$event" -f "$envelope_program" 2>/dev/null
-}
-
 "#;

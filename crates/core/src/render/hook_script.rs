@@ -10,38 +10,70 @@
 //!   each value in curl's syntax (`\` and `"` escaped, control characters refused upstream).
 //!   Its first line names the spool directory ([`spool_name`]: `[a-z0-9.-]` only, and the
 //!   script refuses anything else).
-//! - **Every request carries `Idempotency-Key`** (128 random bits from `/dev/urandom`, one per
-//!   event, reused for every resend) and `X-Gram-Hook-Hostname`, so Gram stores a resent event
-//!   once. Neither is secret, so both may be on curl's command line.
+//! - **Every request carries `Idempotency-Key`** (one per event, reused for every resend: a
+//!   random UUID's 32 hex digits from `/proc/sys/kernel/random/uuid`, read without starting a
+//!   process; elsewhere 128 bits from `/dev/urandom` through `od`) and `X-Gram-Hook-Hostname`,
+//!   so Gram stores a resent event once. Neither is secret, so both may be on curl's command
+//!   line.
 //! - **Decision events** (the agent reads stdout as allow/deny/block) wait for Gram's answer
-//!   for at most [`DECISION_MAX_MS`] and print it only if it is a JSON object from a 2xx
-//!   answer. Everything else prints nothing. After one got no answer in time, the next ones
-//!   for [`HUNG_WINDOW_SECONDS`] do not wait at all (state: `gram-hung` in the spool
-//!   directory, an epoch second); one background drain at a time checks on Gram meanwhile.
+//!   for at most [`DECISION_MAX_MS`]. Gram's bytes are never printed: from a 2xx answer the
+//!   script prints only what makes the agent stricter — a deny or a block and its reason —
+//!   rebuilt by `decision_filter.awk` on the JSON reader `json_reader.awk` (portable awk; never
+//!   an allow, an ask, added context or rewritten input; see their heads, and
+//!   [`decision_filter`]). The reader starts only for an answer of at most 64 KiB that could
+//!   hold a deny (it names `deny`, `block` or `continue`, or has an escape), so Gram's usual
+//!   `{}` costs no process. After one got no answer in time, the next ones for
+//!   [`HUNG_WINDOW_SECONDS`] do not wait at all (state: `gram-hung` in the spool directory, an
+//!   epoch second, written aside and renamed); one background drain at a time checks on Gram
+//!   meanwhile.
 //! - **Other events are handed to a process in a new session** (`setsid`; stock macOS has no
 //!   `setsid`, so `perl`'s `POSIX::setsid`, which macOS ships; with neither, a plain background
 //!   process that ignores SIGHUP/SIGINT). The hook waits, through a pipe, until that process
-//!   has left the hook's process group and read the clock (the event's place in the spool), so
+//!   has left the hook's process group and noted the time (the event's place in the spool), so
 //!   an agent that kills the hook's process group the instant it exits, or exits itself, or
 //!   closes its terminal, loses nothing. Detaching from inside an already-started background child
-//!   instead races the kill and loses most events.
+//!   instead races the kill and loses most events. Both ends of that handover are at the top of
+//!   the script, so neither shell reads the rest of it first.
+//! - **The clock** (a spool entry's name begins with it, so name order is arrival order): 19
+//!   digits, epoch seconds, centiseconds, then the process id (events within a centisecond keep
+//!   their order: a later hook has a higher pid). On Linux from `/proc/uptime` (no process) and
+//!   the second the machine booted, which the spool keeps per boot id in `clock` (from `date`
+//!   once; background senders correct it when it disagrees with `date` by more than 5 s).
+//!   Elsewhere `date +%s`.
 //! - **Write-ahead spool.** Every event is written to the spool before it is sent (one file
-//!   per event, `<epoch ns>-<bytes>-<token>`, `.<pid>.live` while its sender runs, `.ev` once
-//!   kept; mode 0600 in a 0700 directory: the agent's plugin data directory
-//!   (`CLAUDE_PLUGIN_DATA`), else `$XDG_STATE_HOME` or `~/.local/state`, under `gram-hooks/`).
-//!   A 2xx or a definitive 4xx deletes it; anything else keeps it (401, 408, 429, 5xx, no
+//!   per event, `<time>-<bytes>-<token>.ev` once kept, mode 0600 in a 0700 directory: the
+//!   agent's plugin data directory (`CLAUDE_PLUGIN_DATA`), else `$XDG_STATE_HOME` or
+//!   `~/.local/state`, under `gram-hooks/`; relative paths are ignored, as the XDG spec says).
+//!   While it is being sent, `.<pid>.live`: a sender writes `<time>-<bytes>-<token>.<pid>.live`;
+//!   a decision event's is `<time>-<token>.<pid>.live`, written by `tee` on the way to curl and
+//!   emptied (a shell builtin) once Gram took it, then removed by the next background sender.
+//!   A 2xx or a definitive 4xx settles it; anything else keeps it (401, 408, 429, 5xx, no
 //!   answer). The next successful send starts one drain (lock: `drain.lock`, a dead or
 //!   hour-old holder is replaced) that resends oldest first and stops at the first failure.
 //!   Caps as Gram's own relay: [`SPOOL_MAX_ENTRIES`], [`SPOOL_MAX_BYTES`],
 //!   [`SPOOL_MAX_ENTRY_BYTES`], [`SPOOL_MAX_DAYS`]; oldest dropped first.
 //!   `sh gram-hook.sh --drain` drains in the foreground and prints what became of each event.
 //!   An unwritable spool or a full disk changes nothing for the agent: the event is sent from
-//!   memory as before.
+//!   memory (or from the pipe) as before.
+//! - **The spool trusts only what is the teammate's own.** The directory is used only if it is
+//!   theirs (`test -O`), not a symlink and mode 0700 (`ls -ld`; a yes is remembered in
+//!   `.private`, a file only they can have put there, so decision events start no process for
+//!   it; background senders ask `ls` every time and take the mark away when the mode
+//!   changed); else the event is sent from memory and `--drain` says what to fix. A drain
+//!   sends only regular files of theirs, never a symlink, named as the script names entries;
+//!   names are split with globbing off. A sender is alive only if `kill -0` says so and, on
+//!   Linux, `/proc/<pid>/stat` is not a zombie's (a killed sender's parent may reap it late).
+//! - **The curl config is private**: mode 0600 in the ZIP and a rendered directory; git keeps
+//!   only 0644, so the script runs `chmod go-rwx` on it the first time a copy of it runs
+//!   (mark: `.curlrc-private` in the spool, newer than the config).
 //! - **Fail-open**: every path exits 0 — never 2, which Claude reads as "block" — whether
 //!   curl is missing, Gram is down, slow, or answers an error.
-//! - **Cheap**: a non-decision event costs the agent one `sh`, and, before the hook returns,
-//!   two forks, `setsid`, a second `sh` and `date`; reading the event, its token (`od`), the
-//!   spool write and the network happen after (the hook-cost benchmark measures it).
+//! - **Cheap** (the hook-cost benchmark measures it). On Linux, before the hook returns: a
+//!   non-decision event costs one `sh`, the two forks of `$( … &)`, `setsid` and a second `sh`
+//!   (which reads `/proc/uptime` and lets go); everything else happens after. A decision event
+//!   Gram answers costs one `sh`, the fork of `$( … )` and `tee` + `curl` (the awk reader only
+//!   when the answer could deny); the first one per boot also `date` and `mv` (the clock),
+//!   the first one per spool `ls`, the first per copy of the config `chmod`.
 
 use crate::key::HooksKey;
 use crate::org::Org;
@@ -142,19 +174,19 @@ pub fn hook_script(platform: Platform) -> String {
     let package = platform
         .package()
         .expect("the hook script is rendered for package agents");
+    let envelope = super::envelope::ScriptParts::for_package(package);
+    let filter = if envelope.is_some() {
+        copilot_decision_filter()
+    } else {
+        decision_filter()
+    };
+    let envelope = envelope.unwrap_or_default();
     SCRIPT
-        .replace(
-            "@ENVELOPE_FUNCTIONS@",
-            super::envelope::script_functions(package),
-        )
-        .replace(
-            "@ENVELOPE_TRANSFORM@",
-            super::envelope::script_transform(package),
-        )
-        .replace(
-            "@PRINT_DECISION@",
-            super::envelope::script_print_decision(package),
-        )
+        .replace("@ENVELOPE_FUNCTIONS@", envelope.functions)
+        .replace("@ENVELOPE_DECISION@", envelope.decision)
+        .replace("@HUNG_KEEP@", envelope.hung_keep)
+        .replace("@DECISION_INPUT@", envelope.decision_input)
+        .replace("@READ_EVENT@", envelope.read_event)
         .replace("@PLATFORM_NAME@", platform.display_name())
         .replace("@NOTE@", super::GENERATOR_NOTE)
         .replace("@DECISION_EVENTS@", &platform.decision_events().join("|"))
@@ -169,6 +201,45 @@ pub fn hook_script(platform: Platform) -> String {
         .replace("@MAX_AGE@", &(SPOOL_MAX_DAYS * 86_400).to_string())
         .replace("@ORPHAN_AGE@", &(12 * BACKGROUND_MAX_SECONDS).to_string())
         .replace("@BATCH@", "50")
+        .replace("@AGENT@", platform.id())
+        // Last: the reader's text is not searched for placeholders.
+        .replace("@DECISION_FILTER@", &filter)
+}
+
+/// The JSON reader every awk program in the hook script builds on (see its head).
+pub const JSON_READER_AWK: &str = include_str!("json_reader.awk");
+/// The awk program that rebuilds Gram's answer to a decision event (see its head).
+pub const DECISION_FILTER_AWK: &str = include_str!("decision_filter.awk");
+
+/// The awk program that rewrites Gram's `IngestHookResult` into Copilot CLI's deny (see its head).
+pub const COPILOT_DECISION_AWK: &str = include_str!("copilot_decision.awk");
+
+/// The decision filter as the script holds it: the filter and the reader as one awk program in
+/// a single-quoted shell word, without their comments (the sources above have them), indented
+/// to sit in the script. No code line may hold a `'` (a test checks).
+pub fn decision_filter() -> String {
+    one_program(DECISION_FILTER_AWK)
+}
+
+/// Copilot CLI's decision filter ([`COPILOT_DECISION_AWK`] on the same reader), as the script
+/// holds it: see [`decision_filter`].
+pub fn copilot_decision_filter() -> String {
+    one_program(COPILOT_DECISION_AWK)
+}
+
+fn one_program(filter: &str) -> String {
+    let mut program = String::new();
+    for line in filter.lines().chain(JSON_READER_AWK.lines()) {
+        let code = line.trim_start();
+        if code.is_empty() || code.starts_with('#') {
+            continue;
+        }
+        if !program.is_empty() {
+            program.push_str("\n  ");
+        }
+        program.push_str(line);
+    }
+    program
 }
 
 /// The script, with `@NAME@` placeholders for the platform and the bounds above.
@@ -178,18 +249,48 @@ const SCRIPT: &str = r#"#!/bin/sh
 #
 # Forwards the agent's hook event (JSON on stdin) to Gram. Usage: sh gram-hook.sh <EventName>
 # - Endpoint and API key are in gram-hook.curlrc beside this script: curl reads them from
-#   there, so the key never appears on a command line.
+#   there, so the key never appears on a command line. This script makes that file readable
+#   only by you.
 # - Gram down, slow or failing never blocks the agent: this script always exits 0.
 # - Only events the agent reads a decision from (@DECISION_EVENTS@) wait for Gram's answer,
-#   for at most @DECISION_MAX@ s; all other events are sent by a process in its own session,
-#   which outlives the hook, the agent and its terminal.
+#   for at most @DECISION_MAX@ s, and only a deny or a block (with its reason) is passed on to the
+#   agent: never an allow, added context or anything else Gram's answer holds. All other events
+#   are sent by a process in its own session, which outlives the hook, the agent and its terminal.
 # - While Gram is down, slow or failing, every event is kept on disk and sent again, oldest
 #   first, as soon as Gram answers: in the agent's plugin data directory, or else in
 #   ~/.local/state/gram-hooks/ (only the event and a random per-event token, readable only by
-#   you), at most @MAX_ENTRIES@ events and @MAX_MIB@ MiB, each for @MAX_DAYS@ days. Gram stores a
-#   resent event once, and dates it on arrival. After a decision event gets no answer, the next
-#   ones for @HUNG_WINDOW@ s do not wait (one background request checks on Gram meanwhile).
+#   you; a folder that is not yours alone is never used), at most @MAX_ENTRIES@ events and
+#   @MAX_MIB@ MiB, each for @MAX_DAYS@ days. Gram stores a resent event once, and dates it on
+#   arrival. After a decision event gets no answer, the next ones for @HUNG_WINDOW@ s do not wait
+#   (one background request checks on Gram meanwhile).
 #   `sh gram-hook.sh --drain` sends what is kept now and prints what became of it.
+
+case "${1:-}" in
+  --deliver)
+    # The sender, started below in a new session: it notes when the event came (the kernel's
+    # uptime, or the clock where there is none) and lets the hook return; all else comes after.
+    up= now=
+    { read -r up _ < /proc/uptime; } 2>/dev/null || now=$(date +%s 2>/dev/null)
+    exec >/dev/null
+    ;;
+  --drain-quietly) exec >/dev/null ;;
+  --drain|@DECISION_EVENTS@) ;;
+  *)
+    # Any other event: handed to a process in its own session (setsid; stock macOS has none, so
+    # perl's POSIX::setsid; else a plain background process). The hook waits only until that
+    # process has left the hook's process group and noted the time, through the pipe of $(…).
+    if command -v setsid >/dev/null 2>&1; then
+      detach=setsid
+    elif command -v perl >/dev/null 2>&1; then
+      detach='perl -MPOSIX -ePOSIX::setsid;exec@ARGV'
+    else
+      detach=
+    fi
+    exec 3<&0
+    : "$($detach sh "$0" --deliver "${1:-}" <&3 3<&- 2>/dev/null &)"
+    exit 0
+    ;;
+esac
 
 command -v curl >/dev/null 2>&1 || exit 0
 case "$0" in
@@ -198,55 +299,140 @@ case "$0" in
   *) config="$PWD/gram-hook.curlrc" ;;
 esac
 LC_ALL=C
+export LC_ALL
 umask 077
 nl='
 '
+host= refused=
 
-@ENVELOPE_FUNCTIONS@# The spool directory: the agent's plugin data directory, else a per-user state directory, under
-# the name on the first line of the curl config (org, project, agent). Empty: no spool.
+# The spool directory, $S: the agent's plugin data directory, else a per-user state directory
+# (absolute paths only: a relative one would spool into the project), under the name on the
+# first line of the curl config (org, project, agent). Used only if it is the teammate's own:
+# owned by them, not a symlink, mode 0700 (see private). Else $S is empty and the event is sent
+# from memory.
 spool_dir() {
   S=
   { IFS= read -r S < "$config"; } 2>/dev/null
   S=${S#'# spool: '}
   case "$S" in ''|.*|*[!a-z0-9.-]*) S=; return 1 ;; esac
-  if [ -n "${CLAUDE_PLUGIN_DATA:-}" ]; then
-    S="$CLAUDE_PLUGIN_DATA/$S"
-  elif [ -n "${XDG_STATE_HOME:-}" ]; then
-    S="$XDG_STATE_HOME/gram-hooks/$S"
-  elif [ -n "${HOME:-}" ]; then
-    S="$HOME/.local/state/gram-hooks/$S"
-  else
-    S=; return 1
-  fi
-  [ -d "$S" ] || mkdir -p "$S" 2>/dev/null || { S=; return 1; }
+  case "${CLAUDE_PLUGIN_DATA:-}" in
+    /*) S="$CLAUDE_PLUGIN_DATA/$S" ;;
+    *)
+      case "${XDG_STATE_HOME:-}" in
+        /*) S="$XDG_STATE_HOME/gram-hooks/$S" ;;
+        *)
+          case "${HOME:-}" in
+            /*) S="$HOME/.local/state/gram-hooks/$S" ;;
+            *) S=; return 1 ;;
+          esac
+          ;;
+      esac
+      ;;
+  esac
+  [ -d "$S" ] || mkdir -p "$S" 2>/dev/null
+  [ -d "$S" ] && [ ! -h "$S" ] && [ -O "$S" ] && private "${1:-}" && return 0
+  [ -e "$S" ] && refused=$S
+  S=
+  return 1
 }
 
-# The event's arrival time in epoch nanoseconds: its spool entry's name, so name order is arrival
-# order (where `date` has no %N, as on macOS: seconds, then the process id).
+# Is $S mode 0700 (nobody else can read it or plant entries)? `ls` says; its yes is remembered in
+# $S/.private (a file only the teammate can have put in their own 0700 directory), so a decision
+# event starts no process for it. Senders in the background ask `ls` again every time ($1 =
+# again) and take the mark away if the mode changed. Git Bash and Cygwin (/proc/cygdrive) have no
+# Unix modes to ask: there the profile folder's Windows permissions decide.
+private() {
+  [ -e /proc/cygdrive ] && return 0
+  if [ "$1" != again ] && [ -f "$S/.private" ] && [ ! -h "$S/.private" ] && [ -O "$S/.private" ]; then
+    return 0
+  fi
+  m=$(ls -ld "$S" 2>/dev/null)
+  case "$m" in
+    'drwx------ '*|drwx------.*|drwx------@*)
+      [ -f "$S/.private" ] || { : > "$S/.private"; } 2>/dev/null
+      return 0
+      ;;
+  esac
+  [ -e "$S/.private" ] && rm -f "$S/.private"
+  return 1
+}
+
+# git cannot keep the curl config's mode 0600: make it private the first time this copy of it
+# runs (again after it changed: the mark $S/.curlrc-private is then older than the config).
+private_config() {
+  [ -n "$S" ] && [ "$S/.curlrc-private" -nt "$config" ] && return 0
+  chmod go-rwx "$config" 2>/dev/null
+  [ -n "$S" ] && { : > "$S/.curlrc-private"; } 2>/dev/null
+}
+
+# Starts `sh gram-hook.sh --drain-quietly` in a new session, as the top of this script does.
+start_drain() {
+  if command -v setsid >/dev/null 2>&1; then
+    : "$(setsid sh "$0" --drain-quietly </dev/null 2>/dev/null &)"
+  elif command -v perl >/dev/null 2>&1; then
+    : "$(perl -MPOSIX '-ePOSIX::setsid;exec@ARGV' sh "$0" --drain-quietly </dev/null 2>/dev/null &)"
+  else
+    : "$(sh "$0" --drain-quietly </dev/null 2>/dev/null &)"
+  fi
+}
+
+# The event's place in time, $t (19 digits): epoch seconds, centiseconds, then the process id, so
+# that events within one centisecond keep their order (a later hook has a higher pid). On Linux
+# from the kernel's uptime ($up, read without starting a process) and the second the machine
+# booted, which the spool keeps per boot ($S/clock) so that every process counts alike;
+# elsewhere from `date` ($now, whole seconds).
 clock() {
-  t=$(date +%s%N 2>/dev/null)
-  case "$t" in
-    *N) p=000000000$$; t=${t%N}${p#"${p%?????????}"} ;;
+  t=
+  p=000000$$
+  p=${p#"${p%???????}"}
+  case "$up" in *[!0-9.]*|*.*.*) up= ;; [0-9]*.[0-9][0-9]) ;; *) up= ;; esac
+  if [ -n "$up" ] && boot_time; then
+    t=$((boot + ${up%.*}))${up#*.}$p
+  else
+    [ -n "$now" ] || now=$(date +%s 2>/dev/null)
+    t=${now}00$p
+  fi
+  case "$t" in *[!0-9]*) t= ;; ???????????????????) ;; *) t= ;; esac
+}
+
+# $boot: the epoch second this boot began, as $S/clock keeps it (boot id and second); written
+# once per boot from `date` (or again with $1 = again, when it disagrees with `date`).
+boot_time() {
+  [ -n "$S" ] || return 1
+  { read -r id < /proc/sys/kernel/random/boot_id; } 2>/dev/null || return 1
+  kept= boot=
+  if [ "${1:-}" != again ] && [ -f "$S/clock" ] && [ ! -h "$S/clock" ]; then
+    { read -r kept boot < "$S/clock"; } 2>/dev/null
+  fi
+  case "$kept:$boot" in
+    "$id":[0-9]*) case "$boot" in *[!0-9]*) ;; *) return 0 ;; esac ;;
+  esac
+  { read -r u _ < /proc/uptime; } 2>/dev/null
+  n=$(date +%s 2>/dev/null)
+  case "$n:$u" in *[!0-9.:]*|:*|*:) return 1 ;; esac
+  boot=$((n - ${u%.*}))
+  { printf '%s %s\n' "$id" "$boot" > "$S/.clock.$$"; } 2>/dev/null &&
+    mv -f "$S/.clock.$$" "$S/clock" 2>/dev/null
+}
+
+# The event's Idempotency-Key, $tok: a random UUID's 32 hex digits from the kernel (no process
+# started), else 128 bits from /dev/urandom.
+token() {
+  tok=
+  { IFS=- read -r a b c d e < /proc/sys/kernel/random/uuid; } 2>/dev/null && tok=$a$b$c$d$e
+  case "$tok" in
+    *[!0-9a-f]*) tok= ;;
+    ????????????????????????????????) return 0 ;;
+  esac
+  set -- $(od -An -N16 -tx4 /dev/urandom 2>/dev/null)
+  tok=$1$2$3$4
+  case "$tok" in
+    *[!0-9a-f]*) tok= ;;
+    ????????????????????????????????) ;;
+    *) tok= ;;
   esac
 }
 
-# Reads the event into memory and writes it ahead to the spool as <time>-<size>-<token>.<pid>.live
-# (the pid marks it as being sent). $tok is the event's Idempotency-Key.
-capture() {
-  set -- $(od -An -N16 -tx4 /dev/urandom 2>/dev/null)
-  tok=$1$2$3$4
-  case "$tok" in ????????????????????????????????) ;; *) tok= ;; esac
-  ev=$(cat; echo .)
-  ev=${ev%.}
-@ENVELOPE_TRANSFORM@  live=
-  case "$t" in ???????????????????) ;; *) return 0 ;; esac
-  [ -n "$S" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
-  entry="$S/$t-${#ev}-$tok"
-  { printf '%s' "$ev" > "$entry.$$.live"; } 2>/dev/null && live="$entry.$$.live" && return 0
-  rm -f "$entry.$$.live"
-}
-
-host=
 host_name() {
   if [ -r /proc/sys/kernel/hostname ]; then
     { read -r host < /proc/sys/kernel/hostname; } 2>/dev/null
@@ -256,15 +442,8 @@ host_name() {
   case "$host" in *[!A-Za-z0-9._-]*) host= ;; esac
 }
 
-# POSTs the event ($1: the file, or empty to send $ev) for at most $2 s. Sets $rc (curl's exit
-# status), $code (HTTP status, 000 if none) and $out (the answer).
-post() {
-  if [ -n "$1" ]; then
-    out=$(curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" < "$1" 2>/dev/null)
-  else
-    out=$(printf '%s' "$ev" | curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
-  fi
-  rc=$?
+# Splits curl's output ($out: the answer, a newline, the status) and classifies the status.
+answered() {
   code=${out##*"$nl"}
   out=${out%"$nl"*}
   case "$code" in
@@ -277,51 +456,171 @@ post() {
 
 # The window after Gram did not answer, during which decision events do not wait.
 hung() {
-  [ -f "$S/gram-hung" ] || return 1
+  [ -f "$S/gram-hung" ] && [ ! -h "$S/gram-hung" ] || return 1
   { read -r until < "$S/gram-hung"; } 2>/dev/null
   case "$until" in ''|*[!0-9]*) return 1 ;; esac
   [ "${t%?????????}" -lt "$until" ]
 }
+# Written aside and renamed into place: never through a symlink someone left there.
 set_hung() {
-  [ -n "$S" ] || return 0
-  now=$(date +%s 2>/dev/null)
-  case "$now" in ''|*[!0-9]*) return 0 ;; esac
-  { printf '%s\n' $((now + @HUNG_WINDOW@)) > "$S/gram-hung"; } 2>/dev/null
+  [ -n "$S" ] && [ -n "$t" ] || return 0
+  { printf '%s\n' $((${t%?????????} + @HUNG_WINDOW@)) > "$S/.gram-hung.$$"; } 2>/dev/null &&
+    mv -f "$S/.gram-hung.$$" "$S/gram-hung" 2>/dev/null
 }
 
-# After a send: delete the entry when Gram took it (or refused it for good), else keep it.
-settle() {
-  case "$1" in
-    0) [ -n "$live" ] && rm -f "$live"; [ -f "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
-    2) [ -n "$live" ] && rm -f "$live" ;;
-    *) [ -n "$live" ] && mv -f "$live" "$entry.ev" 2>/dev/null; [ "$rc" = 28 ] && set_hung ;;
+# Is process $1 running? A killed sender that its parent has not reaped yet (a zombie: PID 1 in
+# many containers reaps late) still answers `kill -0`; on Linux /proc tells it apart.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ -d /proc/self ] || return 0
+  s=
+  { read -r s < "/proc/$1/stat"; } 2>/dev/null || return 1
+  case "${s##*) }" in Z*|X*|x*) return 1 ;; esac
+}
+
+# A spool entry this script wrote: a regular file of the teammate's (never a symlink), named
+# <time>-<size>-<token>.ev, or .<pid>.live while a sender has it. Nothing else is ever sent.
+entry_ok() {
+  case "${1##*/}" in
+    *[!0-9a-z.-]*) return 1 ;;
+    ???????????????????-*-????????????????????????????????.ev) ;;
+    ???????????????????-*????????????????????????????????.*.live) ;;
+    *) return 1 ;;
   esac
+  [ -f "$1" ] && [ ! -h "$1" ] && [ -O "$1" ]
 }
 
 # Is anything kept that nobody is sending? (entries, or .live ones whose sender is gone)
 backlog() {
   for f in "$S"/[0-9]*; do
     case "$f" in
-      *.ev) return 0 ;;
-      *.live) p=${f%.live}; p=${p##*.}; kill -0 "$p" 2>/dev/null || return 0 ;;
+      *.ev) [ -s "$f" ] && entry_ok "$f" && return 0 ;;
+      *.live)
+        p=${f%.live}; p=${p##*.}
+        [ -s "$f" ] && entry_ok "$f" && ! alive "$p" && return 0 ;;
     esac
   done
   return 1
 }
 
-# Starts a command in a new session (its own process group) and returns once it has left ours.
-if command -v setsid >/dev/null 2>&1; then
-  detach=setsid
-elif command -v perl >/dev/null 2>&1; then
-  detach='perl -MPOSIX -ePOSIX::setsid;exec@ARGV'
-else
-  detach=
-fi
+# Keeps the write-ahead file $live of a decision event as <time>-<size>-<token>.ev.
+keep_live() {
+  size=$(wc -c < "$live" 2>/dev/null)
+  size=${size##*[!0-9]}
+  case "$size" in
+    ''|*[!0-9]*|0) rm -f "$live" ;;
+    *) if [ "$size" -le @MAX_ENTRY@ ]; then mv -f "$live" "$S/$t-$size-$tok.ev" 2>/dev/null; else rm -f "$live"; fi ;;
+  esac
+}
+
+# Gram's answer to a decision event ($out), passed on only if it makes the agent stricter: the
+# JSON object decision_filter rebuilds from it (a deny or a block, and its reason), or nothing.
+# The reader starts only for an answer that could hold one.
+relay() {
+  [ ${#out} -le 65536 ] || return 0
+  case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) return 0 ;; esac
+  GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
+}
+@ENVELOPE_FUNCTIONS@
+# A decision event (@DECISION_EVENTS@): sent from stdin and written ahead to the spool on the
+# way (tee), Gram's answer awaited for at most @DECISION_MAX@ s. No process but tee and curl
+# starts when Gram answers (the reader only for an answer that could deny). It comes before what
+# only the background paths need, so sh never reads that for it.
+case "$1" in
+  --deliver|--drain|--drain-quietly) ;;
+  *)
+    up= now= t= live=
+    token
+    spool_dir
+    if [ -n "$S" ]; then
+      private_config
+      { read -r up _ < /proc/uptime; } 2>/dev/null
+      clock
+      [ -n "$t" ] && [ -n "$tok" ] && live="$S/$t-$tok.$$.live"
+    fi
+@ENVELOPE_DECISION@    if [ -n "$live" ] && hung; then
+      # Gram did not answer a moment ago: do not wait. Keep the event; one drain checks on Gram.
+      @HUNG_KEEP@ > "$live" 2>/dev/null
+      keep_live
+      [ -e "$S/drain.lock" ] || start_drain
+      exit 0
+    fi
+    host_name
+    if [ -n "$live" ]; then
+      out=$(@DECISION_INPUT@tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+    else
+      out=$(@DECISION_INPUT@curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+    fi
+    rc=$?
+    answered
+    r=$?
+    if [ "$r" = 0 ]; then
+      decision_filter='@DECISION_FILTER@'
+      relay "$1"
+    fi
+    if [ -n "$live" ]; then
+      case "$r" in
+        0) : > "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
+        2) : > "$live" ;;
+        *) keep_live; [ "$rc" = 28 ] && set_hung ;;
+      esac
+      [ "$r" = 0 ] && backlog && start_drain
+    fi
+    exit 0
+    ;;
+esac
+
+# Reads the event into memory and writes it ahead to the spool as <time>-<size>-<token>.<pid>.live
+# (the pid marks it as being sent).
+capture() {
+@READ_EVENT@  live=
+  [ -n "$S" ] && [ -n "$t" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
+  entry="$S/$t-${#ev}-$tok"
+  { printf '%s' "$ev" > "$entry.$$.live"; } 2>/dev/null && live="$entry.$$.live" && return 0
+  rm -f "$entry.$$.live"
+}
+
+# POSTs the event ($1: the file, or empty to send $ev) for at most $2 s. Sets $rc (curl's exit
+# status), $code (HTTP status, 000 if none) and $out (the answer); returns 0 when Gram took it, 1
+# to keep it, 2 when Gram refused it for good.
+post() {
+  if [ -n "$1" ]; then
+    out=$(curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" < "$1" 2>/dev/null)
+  else
+    out=$(printf '%s' "$ev" | curl -q --config "$config" --data-binary @- --max-time "$2" ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+  fi
+  rc=$?
+  answered
+}
+
+# After a send: delete the entry when Gram took it (or refused it for good), else keep it.
+settle() {
+  case "$1" in
+    0) [ -n "$live" ] && rm -f "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
+    2) [ -n "$live" ] && rm -f "$live" ;;
+    *) [ -n "$live" ] && mv -f "$live" "$entry.ev" 2>/dev/null; [ "$rc" = 28 ] && set_hung ;;
+  esac
+}
+
+# Removes what decision events left behind: their write-ahead files, emptied once Gram took the
+# event (so the agent waits for no `rm`), once their hook has exited.
+sweep() {
+  gone=
+  for f in "$S"/[0-9]*.live; do
+    [ -e "$f" ] && [ ! -s "$f" ] || continue
+    p=${f%.live}; p=${p##*.}
+    entry_ok "$f" && ! alive "$p" && gone="$gone ${f##*/}"
+  done
+  [ -n "$gone" ] || return 0
+  set -f
+  (cd "$S" && exec rm -f -- $gone)
+  set +f
+}
 
 # Drops expired entries, then the oldest ones over the caps. Needs $now. Cheap when nothing is
 # over: the glob sorts by name (= age); `du` tells whether the exact byte count is needed.
 trim() {
-  set -- "$S"/[0-9]*
+  set -- "$S"/[0-9]*.ev
   [ -e "$1" ] || return 0
   old=$((now - @MAX_AGE@))
   while [ $# -gt 0 ]; do
@@ -350,7 +649,8 @@ trim() {
 
 # Sends the named entries (in $S) in one curl, oldest first, each under its own Idempotency-Key;
 # curl stops at the first failure. Deletes what Gram took or refused for good. Returns 1 when it
-# stopped at a failure (keep the rest), 0 to go on.
+# stopped at a failure (keep the rest), 0 to go on. The names are checked (entry_ok) and word
+# splitting runs with globbing off (set -f).
 replay() {
   n=$#
   for b; do
@@ -376,8 +676,8 @@ replay() {
     esac
     shift
   done
-  [ -n "$done" ] && (cd "$S" && exec rm -f $done)
-  [ "$replayed" -gt 0 ] && [ -f "$S/gram-hung" ] && rm -f "$S/gram-hung"
+  [ -n "$done" ] && (cd "$S" && exec rm -f -- $done)
+  [ "$replayed" -gt 0 ] && [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung"
   [ "$rc" = 28 ] && set_hung
   [ "$go" = 0 ] && [ -n "$done" ]
 }
@@ -388,13 +688,15 @@ drain() {
   replayed=0 dropped=0 expired=0 kept=0 busy=
   now=$(date +%s 2>/dev/null)
   case "$now" in ''|*[!0-9]*) return 0 ;; esac
+  [ -n "$t" ] || t=${now}000000000
   lock="$S/drain.lock"
   if ! { set -C; printf '%s %s\n' $$ "$now" > "$lock"; } 2>/dev/null; then
     set +C
-    { read -r p since < "$lock"; } 2>/dev/null
+    p= since=
+    [ -h "$lock" ] || { read -r p since < "$lock"; } 2>/dev/null
     case "$p$since" in
       ''|*[!0-9]*) ;;
-      *) if kill -0 "$p" 2>/dev/null && [ $((now - since)) -lt 3600 ]; then busy=$p; fi ;;
+      *) if alive "$p" && [ $((now - since)) -lt 3600 ]; then busy=$p; fi ;;
     esac
     if [ -z "$busy" ] && mv -f "$lock" "$lock.$$" 2>/dev/null; then
       rm -f "$lock.$$"
@@ -407,6 +709,7 @@ drain() {
   if [ -z "$busy" ]; then
     trim
     host_name
+    sweep
     # Batches of up to @BATCH@ entries, one curl each (one connection), re-listing the spool
     # before each so that events kept meanwhile are sent too.
     while :; do
@@ -419,28 +722,43 @@ drain() {
           *.ev) ;;
           *.live)
             p=${b%.live}; p=${p##*.}; ft=${b%%-*}
-            kill -0 "$p" 2>/dev/null && [ $((now - ${ft%?????????})) -lt @ORPHAN_AGE@ ] && continue ;;
+            alive "$p" && [ $((now - ${ft%?????????})) -lt @ORPHAN_AGE@ ] && continue ;;
           *) continue ;;
         esac
+        [ -s "$f" ] && entry_ok "$f" || continue
         batch="$batch $b" k=$((k + 1))
         [ "$k" -lt @BATCH@ ] || break
       done
-      [ "$k" -gt 0 ] && replay $batch || break
+      [ "$k" -gt 0 ] || break
+      set -f
+      replay $batch
+      r=$?
+      set +f
+      [ "$r" = 0 ] || break
     done
     { read -r p _ < "$lock"; } 2>/dev/null
     [ "$p" = $$ ] && rm -f "$lock"
   fi
-  set -- "$S"/[0-9]*
+  set -- "$S"/[0-9]*.ev
   [ -e "$1" ] && kept=$#
 }
 
-case "${1:-}" in
+case "$1" in
   --deliver)
-    # In its own session, started by the hook below, which returns once the clock is read.
     trap '' HUP INT
-    spool_dir
+    spool_dir again
+    private_config
     clock
-    exec >/dev/null
+    if [ -n "$up" ] && [ -n "$t" ]; then
+      # Is the kept boot second still right (a container restarted, the clock was set)?
+      now=$(date +%s 2>/dev/null)
+      case "$now" in
+        ''|*[!0-9]*) ;;
+        *) d=$((now - ${t%?????????}))
+           if [ "$d" -gt 5 ] || [ "$d" -lt -5 ]; then boot_time again && clock; fi ;;
+      esac
+    fi
+    token
     capture
     host_name
     if [ -n "$live" ] && hung; then
@@ -451,8 +769,8 @@ case "${1:-}" in
     post "$live" @BACKGROUND_MAX@
     r=$?
     settle $r
-    if [ "$r" = 0 ] && [ -n "$S" ] && backlog; then
-      drain
+    if [ "$r" = 0 ] && [ -n "$S" ]; then
+      if backlog; then drain; else sweep; fi
     elif [ "$r" = 1 ] && [ -n "$S" ]; then
       now=${t%?????????} expired=0 dropped=0
       trim
@@ -460,12 +778,16 @@ case "${1:-}" in
     exit 0
     ;;
   --drain|--drain-quietly)
-    [ "$1" = --drain-quietly ] && exec >/dev/null
-    spool_dir
+    spool_dir again
     if [ -z "$S" ]; then
-      [ "$1" = --drain ] && echo "gram-hook: nothing kept (no spool directory)"
+      if [ -n "$refused" ]; then
+        echo "gram-hook: not using $refused: it is not a folder of yours alone (yours, not a symlink, mode 0700). Events are sent without being kept; run chmod 700 on it if it is yours, else remove it."
+      else
+        echo "gram-hook: nothing kept (no spool directory)"
+      fi
       exit 0
     fi
+    t=
     drain
     if [ "$1" = --drain ]; then
       [ -n "$busy" ] && echo "gram-hook: another drain is running (process $busy)"
@@ -473,35 +795,7 @@ case "${1:-}" in
     fi
     exit 0
     ;;
-  @DECISION_EVENTS@)
-    spool_dir
-    clock
-    capture
-    if [ -n "$live" ] && hung; then
-      # Gram did not answer a moment ago: do not wait. Keep the event; one drain checks on Gram.
-      mv -f "$live" "$entry.ev" 2>/dev/null
-      [ -e "$S/drain.lock" ] || : "$($detach sh "$0" --drain-quietly </dev/null 2>/dev/null &)"
-      exit 0
-    fi
-    host_name
-    post "$live" @DECISION_MAX@
-    r=$?
-    if [ "$r" = 0 ]; then
-@PRINT_DECISION@    fi
-    settle $r
-    if [ "$r" = 0 ] && [ -n "$S" ] && backlog; then
-      : "$($detach sh "$0" --drain-quietly </dev/null 2>/dev/null &)"
-    fi
-    exit 0
-    ;;
 esac
-
-# Any other event: sent by a process in its own session. The hook waits only until that process
-# has left the hook's process group and taken the event's arrival time; it then writes the event
-# to the spool before it sends it.
-exec 3<&0
-: "$($detach sh "$0" --deliver "${1:-}" <&3 3<&- 2>/dev/null &)"
-exit 0
 "#;
 
 /// [`DECISION_MAX_MS`] as curl's `--max-time` wants it: `1.5`.
@@ -516,6 +810,22 @@ pub fn decision_max_seconds() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_awk_program_fits_in_a_single_quoted_shell_word() {
+        for platform in Platform::HOOK_SCRIPT {
+            let program = if platform == Platform::Copilot {
+                copilot_decision_filter()
+            } else {
+                decision_filter()
+            };
+            assert!(!program.contains('\''), "a ' would end the shell word");
+            assert!(!program.contains('#'), "comments stay in the sources");
+            let script = hook_script(platform);
+            assert!(script.contains(&format!("decision_filter='{program}'")));
+            assert!(!script.contains("@DECISION_FILTER@") && !script.contains("@AGENT@"));
+        }
+    }
 
     #[test]
     fn curl_quoting_escapes_backslashes_and_quotes() {

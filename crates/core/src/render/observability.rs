@@ -33,10 +33,11 @@ fn hook_script_plugin(
         hook_script(platform),
         FileMode::Executable,
     )?;
+    // It holds the key: readable by the teammate alone once unzipped or rendered.
     bundle.insert(
         HOOK_CONFIG_PATH,
         curl_config(org, key, platform),
-        FileMode::Regular,
+        FileMode::Private,
     )?;
     // An agent whose hook builds envelopes gets the program that builds them.
     if let Some(adapter) = package.adapter() {

@@ -18,6 +18,7 @@
 //   replays the spool oldest first, under each event's original Idempotency-Key, with
 //   X-Gram-Replayed: true. At most 2,000 events and 64 MiB, each for 14 days; oldest dropped
 //   first. The spool never holds the key.
+// - A redirect is never followed (fetch would send Gram-Key along): it counts as no answer.
 // - Nothing is ever logged or printed, and no error but a deny leaves this module.
 //
 // OpenCode hook / event                      -> Gram event.type                 data
@@ -292,10 +293,13 @@ function client(settings) {
     };
     if (replayed) headers["X-Gram-Replayed"] = "true";
     try {
+      // Never follow a redirect: fetch would send Gram-Key along (it strips only
+      // Authorization and Cookie when the origin changes). A redirect is an error, kept.
       const response = await fetch(settings.endpoint, {
         method: "POST",
         headers,
         body: JSON.stringify(envelope),
+        redirect: "error",
         signal: AbortSignal.timeout(ms),
       });
       const text = await response.text();

@@ -371,3 +371,69 @@ fn the_envelope_is_built_in_a_utf8_locale_with_gawk_as_awk() {
     assert_eq!(envelopes(&gram.requests())[0]["session"]["id"], "8a1f-é");
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
+
+#[test]
+fn the_hook_s_spool_and_config_guarantees_hold_for_copilot_s_envelopes() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+
+    // Gram hangs: the first decision waits its bound and is kept as an envelope; the next one
+    // does not wait at all and is kept as an envelope too. The curl config is made private.
+    let gram = GramStandIn::start();
+    gram.answer_operation_with("ingestHookEvent", |_| {
+        Answer::After(Duration::from_secs(6), Box::new(Answer::Json(200, allow())))
+    });
+    let plugin = Plugin::for_platform(&gram.url(), Platform::Copilot);
+    let config = plugin.dir.path().join("plugin/hooks/gram-hook.curlrc");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut waits = Vec::new();
+    for event in ["preToolUse", "permissionRequest"] {
+        let (out, waited) = plugin.run(event, payload(event).to_string().as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{event}");
+        assert!(out.stdout.is_empty(), "{event}");
+        waits.push(waited);
+    }
+    assert!(
+        waits[1] < Duration::from_secs(1),
+        "the hung window: {waits:?}"
+    );
+    let kept = plugin.kept();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    for (file, event) in kept.iter().zip(["preToolUse", "permissionRequest"]) {
+        let e: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).expect("envelope");
+        assert_eq!(e["source"]["raw_event_name"], event);
+        assert_eq!(mode(file), 0o600);
+    }
+    assert_eq!(mode(&config), 0o600, "the curl config is private");
+
+    // A spool that is no longer the teammate's alone is not used: Gram down, the event is not
+    // kept there, and --drain says what to fix; Gram up, it is sent from memory, as an envelope.
+    let plugin = Plugin::for_platform(&closed_port(), Platform::Copilot);
+    plugin.run("postToolUse", payload("postToolUse").to_string().as_bytes());
+    assert_eq!(plugin.wait_kept(1).len(), 1, "a private spool is used");
+    std::fs::set_permissions(plugin.spool(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    // A background sender asks `ls` and takes the spool's mark away; then decision events too
+    // send without keeping.
+    for event in ["postToolUse", "preToolUse"] {
+        let (out, _) = plugin.run(event, payload(event).to_string().as_bytes());
+        assert_eq!(out.status.code(), Some(0));
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(plugin.wait_kept(1).len(), 1, "{event}: the spool was used");
+    }
+    let report = plugin.drain();
+    assert!(report.contains("not a folder of yours alone"), "{report}");
+    let up = GramStandIn::start();
+    ingest(&up, allow());
+    plugin.point_at(&up.url());
+    plugin.run("postToolUse", payload("postToolUse").to_string().as_bytes());
+    let deadline = std::time::Instant::now() + DELIVERY;
+    while up.requests().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = envelopes(&up.requests());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["source"]["raw_event_name"], "postToolUse");
+    assert_eq!(up.violations(), Vec::<String>::new());
+}

@@ -199,7 +199,8 @@ impl Reaper {
     fn start() -> Self {
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg("while read -r how targets; do kill -TERM $how $targets 2>/dev/null; kill -KILL $how $targets 2>/dev/null; kill -HUP $how $targets 2>/dev/null; echo done; done")
+            // dash's `kill` takes no `--` (it refuses the whole command): drop it.
+            .arg("while read -r how targets; do [ \"$how\" = -- ] && how=; kill -TERM $how $targets 2>/dev/null; kill -KILL $how $targets 2>/dev/null; kill -HUP $how $targets 2>/dev/null; echo done; done")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -513,6 +514,11 @@ fn the_window_ends_when_gram_answers_again() {
         (0..3).collect(),
         "every event arrives once Gram answers"
     );
+    // The drain clears it once its batch is through, a moment after Gram stored the events.
+    let deadline = Instant::now() + DELIVERY;
+    while plugin.spool().join("gram-hung").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         !plugin.spool().join("gram-hung").exists(),
         "the window was cleared"
@@ -839,7 +845,11 @@ fn an_unwritable_spool_changes_nothing_for_the_agent() {
     for (n, event) in ["PreToolUse", "Stop"].into_iter().enumerate() {
         let (out, _) = plugin.run(event, &body(event, n));
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(out_text(&out), answer_printed(event), "{event}");
+        assert_eq!(
+            out_text(&out),
+            "",
+            "{event}: a 200 {{}} holds no deny to pass on"
+        );
     }
     let got = wait_stored(&gram, 2);
     assert_eq!(got.stored().len(), 2, "sent live");
@@ -854,15 +864,6 @@ fn out_text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// What the hook prints when Gram answers `200 {}`: the answer for a decision event, else nothing.
-fn answer_printed(event: &str) -> &'static str {
-    if Platform::Claude.decision_events().contains(&event) {
-        "{}\n"
-    } else {
-        ""
-    }
 }
 
 /// A 64 KiB tmpfs, filled: a full disk. Needs root (these machines run tests as root).
@@ -921,7 +922,11 @@ fn a_full_disk_changes_nothing_for_the_agent() {
     ] {
         let (out, _) = plugin.run(event, &body);
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(out_text(&out), answer_printed(event), "{event}");
+        assert_eq!(
+            out_text(&out),
+            "",
+            "{event}: a 200 {{}} holds no deny to pass on"
+        );
     }
     let got = wait_stored(&gram, 3);
     assert_eq!(
@@ -1025,4 +1030,395 @@ fn drain_reports_and_prints_nothing_else() {
         "{report:?}"
     );
     assert_eq!(report.lines().count(), 1);
+}
+
+// ---- issue 17: the spool trusts only what is the teammate's own -----------------------------
+
+impl Plugin {
+    /// The spool directory's name, from the first line of the curl config.
+    fn spool_name(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("plugin/hooks/gram-hook.curlrc"))
+            .expect("curlrc")
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# spool: ").map(str::to_owned))
+            .expect("spool name")
+    }
+
+    /// Waits until no sender or drain of this plugin runs.
+    fn settle(&self) {
+        let deadline = Instant::now() + DELIVERY;
+        while !self.senders().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Every file in `dir`, hidden ones included.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+/// Makes the spool directory at the path given, in some state the hook must not trust.
+type MakeSpool = Box<dyn Fn(&Path)>;
+
+#[test]
+fn a_spool_directory_that_is_not_the_teammates_alone_is_never_used() {
+    let gram = GramStandIn::start();
+    let mut cases: Vec<(&str, MakeSpool)> = vec![
+        (
+            "mode 0777",
+            Box::new(|dir: &Path| {
+                std::fs::create_dir_all(dir).expect("mkdir");
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777))
+                    .expect("chmod");
+            }),
+        ),
+        (
+            "mode 0755",
+            Box::new(|dir: &Path| {
+                std::fs::create_dir_all(dir).expect("mkdir");
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
+            }),
+        ),
+        (
+            "a symlink to a private directory",
+            Box::new(|dir: &Path| {
+                let target = dir.with_extension("elsewhere");
+                std::fs::create_dir_all(&target).expect("mkdir");
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700))
+                    .expect("chmod");
+                std::fs::create_dir_all(dir.parent().expect("parent")).expect("mkdir");
+                std::os::unix::fs::symlink(&target, dir).expect("symlink");
+            }),
+        ),
+    ];
+    if is_root() {
+        cases.push((
+            "another user's",
+            Box::new(|dir: &Path| {
+                std::fs::create_dir_all(dir).expect("mkdir");
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .expect("chmod");
+                std::os::unix::fs::chown(dir, Some(65534), Some(65534)).expect("chown");
+            }),
+        ));
+    } else {
+        eprintln!("WARNING: not root: the other user's spool case is not run");
+    }
+    for (what, make) in cases {
+        // Gram down: a spool in use would keep the events.
+        let plugin = Plugin::new(&closed_port());
+        let spool = plugin.data.join(plugin.spool_name());
+        make(&spool);
+        for (n, event) in ["PreToolUse", "Stop", "UserPromptSubmit", "PostToolUse"]
+            .into_iter()
+            .enumerate()
+        {
+            let (out, _) = plugin.run(event, &body(event, n));
+            assert_eq!(out.status.code(), Some(0), "{what}: {event}");
+        }
+        plugin.settle();
+        let real = std::fs::canonicalize(&spool).expect("spool");
+        assert_eq!(
+            files_in(&real),
+            Vec::<String>::new(),
+            "{what}: the spool was used"
+        );
+        let report = plugin.drain();
+        assert!(
+            report.contains("it is not a folder of yours alone") && report.contains("chmod 700"),
+            "{what}: {report}"
+        );
+        // Gram up: events are still sent, from memory.
+        plugin.point_at(&gram.url());
+        gram.clear();
+        plugin.run("PreToolUse", &body("PreToolUse", 10));
+        plugin.run("Stop", &body("Stop", 11));
+        let got = wait_stored(&gram, 2);
+        assert_eq!(
+            stored_seqs(&got).into_iter().collect::<BTreeSet<_>>(),
+            [10, 11].into()
+        );
+        plugin.settle();
+        assert_eq!(
+            files_in(&real),
+            Vec::<String>::new(),
+            "{what}: the spool was used"
+        );
+    }
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn a_planted_entry_is_never_sent_only_the_teammates_own_events() {
+    let plugin = Plugin::new(&closed_port());
+    fire_while_down(&plugin, 0..2);
+    assert_eq!(plugin.wait_kept(2).len(), 2);
+    let spool = plugin.spool();
+    // A file the teammate can read, and entries that look like kept events but are not theirs:
+    // a symlink to that file, and (as root) another user's regular file.
+    let secret = plugin.dir.path().join("secret.json");
+    std::fs::write(&secret, "{\"secret\":\"TOP SECRET\"}").expect("secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let name = |i: u32| format!("{}00000000{i}-22-{:032x}.ev", now - 60, 0xabc0 + i);
+    std::os::unix::fs::symlink(&secret, spool.join(name(1))).expect("symlink");
+    if is_root() {
+        let foreign = spool.join(name(2));
+        std::fs::write(&foreign, "{\"planted\":\"by another user\"}").expect("plant");
+        std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).expect("chown");
+    }
+    let gram = GramStandIn::start();
+    plugin.point_at(&gram.url());
+    let report = plugin.drain();
+    assert!(report.contains("replayed 2, dropped 0"), "{report}");
+    let got = gram.requests();
+    assert_eq!(stored_seqs(&got), vec![0, 1]);
+    for r in &got {
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(
+            !text.contains("TOP SECRET") && !text.contains("planted"),
+            "sent {text}"
+        );
+    }
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn the_hung_window_is_written_by_rename_never_through_a_symlink() {
+    let plugin = Plugin::new(&closed_port());
+    plugin.run("Stop", &body("Stop", 0));
+    plugin.wait_kept(1);
+    let hung = HungServer::start();
+    plugin.point_at(&hung.url());
+    let victim = plugin.dir.path().join("victim");
+    std::fs::write(&victim, "keep me\n").expect("victim");
+    let state = plugin.spool().join("gram-hung");
+    std::os::unix::fs::symlink(&victim, &state).expect("symlink");
+    let (out, waited) = plugin.run("PreToolUse", &body("PreToolUse", 1));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        waited >= Duration::from_millis(u64::from(hook_script::DECISION_MAX_MS) - 100),
+        "a planted window is not believed: {waited:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "keep me\n"
+    );
+    let meta = std::fs::symlink_metadata(&state).expect("state");
+    assert!(
+        meta.file_type().is_file(),
+        "gram-hung is a file of the hook's own"
+    );
+    let until: u64 = std::fs::read_to_string(&state)
+        .expect("state")
+        .trim()
+        .parse()
+        .expect("an epoch second");
+    assert!(until > 1_700_000_000);
+}
+
+#[test]
+fn names_in_the_spool_are_never_split_or_globbed() {
+    let plugin = Plugin::new(&closed_port());
+    fire_while_down(&plugin, 0..3);
+    let kept = plugin.wait_kept(3);
+    assert_eq!(kept.len(), 3);
+    // A name with a space and a `*`: split and globbed, `rm -f $done` would delete every entry.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let odd = plugin
+        .spool()
+        .join(format!("{}000000000-2-{:032x} *.ev", now - 60, 1));
+    std::fs::write(&odd, "{}").expect("odd name");
+    let gram = GramStandIn::start();
+    // Gram takes what is empty (what a split name sends) and is down for the rest.
+    gram.answer_with(|r| {
+        if r.body.is_empty() {
+            Answer::ok()
+        } else {
+            Answer::error(503, "unavailable", "down")
+        }
+    });
+    plugin.point_at(&gram.url());
+    plugin.drain();
+    let left: Vec<PathBuf> = plugin.kept().into_iter().filter(|p| p != &odd).collect();
+    assert_eq!(left, kept, "kept events were deleted unsent");
+    assert!(
+        gram.requests().iter().all(|r| !r.body.is_empty()),
+        "an odd name was sent"
+    );
+    gram.take_violations();
+}
+
+#[test]
+fn a_relative_xdg_state_home_never_spools_into_the_project() {
+    let plugin = Plugin::new(&closed_port());
+    let project = plugin.dir.path().join("project");
+    std::fs::create_dir(&project).expect("project");
+    let run = |event: &str, n: usize| {
+        let mut cmd = plugin.command(event);
+        cmd.env_remove("CLAUDE_PLUGIN_DATA")
+            .env("XDG_STATE_HOME", "state")
+            .current_dir(&project);
+        run_command(cmd, &body(event, n))
+    };
+    run("Stop", 0);
+    run("PreToolUse", 1);
+    plugin.settle();
+    assert_eq!(
+        files_in(&project),
+        Vec::<String>::new(),
+        "spooled into the project"
+    );
+    let home_spool = plugin
+        .dir
+        .path()
+        .join("home/.local/state/gram-hooks")
+        .join(plugin.spool_name());
+    let kept: Vec<String> = files_in(&home_spool)
+        .into_iter()
+        .filter(|n| n.ends_with(".ev"))
+        .collect();
+    assert_eq!(kept.len(), 2, "kept in the home's state directory instead");
+}
+
+#[test]
+fn a_killed_sender_left_as_a_zombie_is_taken_for_dead() {
+    // A parent that never reaps: perl makes itself the subreaper of what the hook leaves
+    // behind, runs the hook, then becomes `sleep`, as a container's PID 1 that reaps late.
+    let has_subreaper = Command::new("perl")
+        .args([
+            "-e",
+            "require 'syscall.ph'; syscall(&SYS_prctl, 36, 1) == 0 or exit 1",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_subreaper {
+        eprintln!("WARNING: no perl with syscall.ph (prctl): zombie case not run");
+        return;
+    }
+    let gram = GramStandIn::start();
+    let first = AtomicBool::new(true);
+    gram.answer_with(move |_| {
+        if first.swap(false, Ordering::SeqCst) {
+            Answer::After(
+                Duration::from_secs(8),
+                Box::new(Answer::error(503, "unavailable", "x")),
+            )
+        } else {
+            Answer::ok()
+        }
+    });
+    let plugin = Plugin::new(&gram.url());
+    let inner = plugin.command("PostToolUse");
+    let mut cmd = Command::new("perl");
+    cmd.arg("-e")
+        .arg("require 'syscall.ph'; syscall(&SYS_prctl, 36, 1) == 0 or die; system(@ARGV); exec 'sleep', '30'")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(inner.get_current_dir().expect("cwd"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let body0 = std::env::temp_dir().join(format!("gram-zombie-{}", std::process::id()));
+    std::fs::write(&body0, body("PostToolUse", 0)).expect("body");
+    cmd.stdin(std::fs::File::open(&body0).expect("body"));
+    let mut reaper_parent = cmd.spawn().expect("perl");
+    gram.wait_for(1, DELIVERY);
+    let senders: Vec<u32> = plugin.senders();
+    assert_eq!(senders.len(), 1, "one sender in flight");
+    let mut reaper = Reaper::start();
+    let pids: Vec<String> = session_members(senders[0])
+        .iter()
+        .map(u32::to_string)
+        .collect();
+    reaper.kill("--", &pids.join(" "));
+    let zombie = || {
+        std::fs::read_to_string(format!("/proc/{}/stat", senders[0])).is_ok_and(|stat| {
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, s)| s.starts_with('Z'))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !zombie() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        zombie(),
+        "the killed sender lingers as a zombie: {:?}",
+        std::fs::read_to_string(format!("/proc/{}/stat", senders[0]))
+    );
+    assert_eq!(plugin.entries(".live").len(), 1, "its event is on disk");
+
+    plugin.run("Stop", &body("Stop", 1));
+    let got = wait_stored(&gram, 2);
+    assert_eq!(
+        stored_seqs(&got),
+        vec![1, 0],
+        "the zombie's event was sent again at once"
+    );
+    let _ = reaper_parent.kill();
+    let _ = reaper_parent.wait();
+    let _ = std::fs::remove_file(&body0);
+    gram.take_violations();
+}
+
+#[test]
+fn the_curl_config_is_made_private_on_the_first_run() {
+    let gram = GramStandIn::start();
+    for event in ["PreToolUse", "Stop"] {
+        let plugin = Plugin::new(&gram.url());
+        let config = plugin.dir.path().join("plugin/hooks/gram-hook.curlrc");
+        // What a git checkout gives: 0644.
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        plugin.run(event, &body(event, 0));
+        plugin.settle();
+        let mode = std::fs::metadata(&config)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{event}");
+    }
+    gram.take_violations();
+}
+
+#[test]
+fn a_decision_event_gram_took_leaves_nothing_in_the_spool() {
+    let gram = GramStandIn::start();
+    let plugin = Plugin::new(&gram.url());
+    for n in 0..3 {
+        plugin.run("PreToolUse", &body("PreToolUse", n));
+    }
+    plugin.run("Stop", &body("Stop", 3));
+    assert_eq!(wait_stored(&gram, 4).stored().len(), 4);
+    plugin.settle();
+    assert_eq!(plugin.entries(""), Vec::<PathBuf>::new());
+    assert_eq!(gram.violations(), Vec::<String>::new());
 }

@@ -7,6 +7,7 @@ mod envelope;
 mod golden;
 mod gram;
 mod hook;
+mod json_reader;
 mod keychain;
 mod opencode;
 mod opencode_spool;

@@ -237,3 +237,38 @@ fn an_unwritable_spool_never_throws_and_events_still_go_live() {
     install.run(3, "lost-");
     assert!(install.state().join("gram-hooks").is_file());
 }
+
+#[test]
+fn a_redirect_is_never_followed_with_the_key() {
+    // Gram's address answers 307 to another server: fetch would follow it, Gram-Key and all.
+    let elsewhere = GramStandIn::start();
+    let gram = GramStandIn::start();
+    let location = format!("{}/rpc/hooks.ingest", elsewhere.url());
+    gram.answer_operation_with("ingestHookEvent", move |_| Answer::Redirect {
+        location: location.clone(),
+        headers: Vec::new(),
+    });
+    let install = Install::new(&gram.url());
+    install.run(2, "redirected-");
+    assert_eq!(
+        gram.wait_for(2, DELIVERY).len(),
+        2,
+        "the events went to Gram's address"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        elsewhere.requests().len(),
+        0,
+        "the redirect was followed, with the key"
+    );
+    // Not delivered: the events are kept for a later send.
+    let kept: Vec<String> = install
+        .spooled()
+        .iter()
+        .map(|f| prompt_of_file(f))
+        .collect();
+    assert_eq!(kept, ["redirected-0", "redirected-1"]);
+    assert!(gram.requests().iter().all(|r| r.status == 307));
+    gram.take_violations();
+    elsewhere.take_violations();
+}

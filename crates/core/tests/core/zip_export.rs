@@ -48,6 +48,11 @@ fn round_trip_keeps_every_file_its_bytes_and_its_mode() {
             .iter()
             .any(|(p, m, _)| p == "hooks/hooks.json" && *m == 0o644));
         assert!(
+            got.iter()
+                .any(|(p, m, _)| p == "hooks/gram-hook.curlrc" && *m == 0o600),
+            "{platform}: the curl config holds the key: 0600 once unzipped"
+        );
+        assert!(
             got.iter().all(|(p, _, _)| !p
                 .starts_with(platform.observability_plugin_name("acme-corp").as_str())),
             "flat: no top folder"
@@ -135,6 +140,7 @@ fn render_into_a_directory_keeps_modes_and_refuses_a_non_empty_one() {
     };
     assert_eq!(mode("hooks/gram-hook.sh"), 0o755);
     assert_eq!(mode(".claude-plugin/plugin.json"), 0o644);
+    assert_eq!(mode("hooks/gram-hook.curlrc"), 0o600, "it holds the key");
     let err = gram_admin_core::export::write_dir(&bundle, &out).expect_err("not empty");
     assert!(err.to_string().contains("not empty"), "{err}");
     assert_eq!(leftovers(tmp.path()), ["plugin"]);
