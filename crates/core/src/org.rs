@@ -86,9 +86,15 @@ impl Org {
         self.name.slug()
     }
 
-    /// Where the hook script posts events for `platform`.
+    /// Where the hook script posts events for `platform`: its provider endpoint
+    /// (`rpc/hooks.claude`), or `rpc/hooks.ingest` for an agent whose hook builds envelopes
+    /// (its package's [`crate::platform::Delivery`]) and for module agents.
     pub fn hooks_endpoint(&self, platform: Platform) -> String {
-        self.server.join(&format!("rpc/hooks.{}", platform.id()))
+        let path = platform.package().map_or_else(
+            || crate::render::opencode::INGEST_PATH.to_owned(),
+            |package| package.hooks_path(platform.id()),
+        );
+        self.server.join(&path)
     }
 
     /// The org as Cursor's `author` and every marketplace's `owner`: `{name, email?}`.
@@ -124,6 +130,11 @@ mod tests {
         assert_eq!(
             org.hooks_endpoint(Platform::Claude),
             "https://app.getgram.ai/rpc/hooks.claude"
+        );
+        // Copilot's hook posts envelopes: Gram has no /rpc/hooks.copilot.
+        assert_eq!(
+            org.hooks_endpoint(Platform::Copilot),
+            "https://app.getgram.ai/rpc/hooks.ingest"
         );
     }
 

@@ -32,6 +32,7 @@ pub enum Platform {
     Claude,
     Cursor,
     Codex,
+    Copilot,
     #[serde(rename = "opencode")]
     #[cfg_attr(feature = "clap", value(name = "opencode"))]
     OpenCode,
@@ -103,6 +104,20 @@ pub struct Package {
     pub decision_events: &'static [&'static str],
     /// The event "Check hook" sends: one Gram records and never decides on.
     pub check_event: &'static str,
+    /// What the hook script posts, and where.
+    pub delivery: Delivery,
+}
+
+/// How a package agent's hook script delivers an event to Gram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The agent's own payload, byte for byte, to its provider endpoint `/rpc/hooks.<id>`
+    /// (Claude Code, Cursor, Codex): Gram knows the agent's payload shape.
+    ProviderEndpoint,
+    /// A `hook.ingest.v1` envelope built by the hook (`hooks/gram-envelope.awk`) from the
+    /// agent's payload, to `/rpc/hooks.ingest` with `source.adapter` = `adapter` (GitHub
+    /// Copilot CLI): Gram has no provider endpoint for the agent.
+    IngestEnvelope { adapter: &'static str },
 }
 
 /// The JSON dialects of the package agents' manifests, hooks files and marketplace files.
@@ -111,6 +126,10 @@ pub enum PackageFormat {
     ClaudeCode,
     Cursor,
     Codex,
+    /// GitHub Copilot CLI: `plugin.json` at the package root (no `$schema`: that would make it
+    /// an agent-plugins.org spec plugin, whose hooks Copilot reads from elsewhere), camelCase
+    /// events with `bash`/`powershell`/`timeoutSec` entries and no `matcher`.
+    Copilot,
 }
 
 /// An agent that loads the observability plugin as a module (OpenCode).
@@ -146,6 +165,7 @@ const CLAUDE: PlatformInfo = PlatformInfo {
         ],
         decision_events: &["PreToolUse", "UserPromptSubmit"],
         check_event: "Notification",
+        delivery: Delivery::ProviderEndpoint,
     }),
 };
 
@@ -174,6 +194,7 @@ const CURSOR: PlatformInfo = PlatformInfo {
         ],
         decision_events: &["beforeSubmitPrompt", "preToolUse", "beforeMCPExecution"],
         check_event: "afterAgentResponse",
+        delivery: Delivery::ProviderEndpoint,
     }),
 };
 
@@ -201,6 +222,44 @@ const CODEX: PlatformInfo = PlatformInfo {
         ],
         decision_events: &["PreToolUse", "PermissionRequest", "UserPromptSubmit"],
         check_event: "SessionStart",
+        delivery: Delivery::ProviderEndpoint,
+    }),
+};
+
+/// GitHub Copilot CLI (Gram PR #5376): Gram has no `/rpc/hooks.copilot`; the hook turns each
+/// camelCase payload (which names no event: the event is the script's argument) into a
+/// `hook.ingest.v1` envelope. The events are every one the CLI fires in a session (1.0.102:
+/// Gram's ten plus subagentStart and errorOccurred). `preToolUse` and `permissionRequest` read
+/// the hook's output as a decision; the hook relays only a deny.
+const COPILOT: PlatformInfo = PlatformInfo {
+    platform: Platform::Copilot,
+    id: "copilot",
+    display_name: "GitHub Copilot CLI",
+    dir_suffix: "-copilot",
+    preview_first: HOOKS_JSON_PATH,
+    shape: Shape::Package(&Package {
+        format: PackageFormat::Copilot,
+        manifest_path: "plugin.json",
+        plugin_root_var: "COPILOT_PLUGIN_ROOT",
+        mcp_path: ".mcp.json",
+        marketplace_path: "marketplace.json",
+        hook_events: &[
+            "sessionStart",
+            "userPromptSubmitted",
+            "preToolUse",
+            "permissionRequest",
+            "postToolUse",
+            "postToolUseFailure",
+            "agentStop",
+            "subagentStart",
+            "subagentStop",
+            "errorOccurred",
+            "sessionEnd",
+            "notification",
+        ],
+        decision_events: &["preToolUse", "permissionRequest"],
+        check_event: "notification",
+        delivery: Delivery::IngestEnvelope { adapter: "copilot" },
     }),
 };
 
@@ -237,10 +296,11 @@ pub const CODEX_AUTHENTICATION: &str = "ON_INSTALL";
 
 impl Platform {
     /// Every agent, in the order the app lists them.
-    pub const ALL: [Platform; 4] = [
+    pub const ALL: [Platform; 5] = [
         Platform::Claude,
         Platform::Cursor,
         Platform::Codex,
+        Platform::Copilot,
         Platform::OpenCode,
     ];
 
@@ -257,6 +317,7 @@ impl Platform {
             Platform::Claude => &CLAUDE,
             Platform::Cursor => &CURSOR,
             Platform::Codex => &CODEX,
+            Platform::Copilot => &COPILOT,
             Platform::OpenCode => &OPENCODE,
         }
     }
@@ -359,6 +420,15 @@ impl Platform {
                 json!({ "url": url }),
                 headers(|var| format!("${{env:{var}}}")),
             ),
+            // Copilot CLI's MCP server entry: `tools` lists what the agent may call (all).
+            Platform::Copilot => {
+                let mut entry = with_headers(
+                    json!({ "type": "http", "url": url }),
+                    headers(|var| format!("${{{var}}}")),
+                );
+                entry["tools"] = json!(["*"]);
+                entry
+            }
             Platform::Codex => {
                 let mut entry = json!({ "url": url });
                 if gram_key {
@@ -399,6 +469,13 @@ Then add any feature plugin the same way: `claude plugin install <plugin>@{mkt}`
                 "```sh\ncodex plugin marketplace add {repo}\ncodex plugin add {observability}@{mkt}\n```\n\n\
 The marketplace marks `{observability}` as installed by default; feature plugins (ending in `{}`) are available \
 to add with `codex plugin add <plugin>@{mkt}`.\n",
+                self.info().dir_suffix
+            ),
+            Platform::Copilot => format!(
+                "```sh\ncopilot plugin marketplace add {repo}\ncopilot plugin install {observability}@{mkt}\n```\n\n\
+Then add any feature plugin ending in `{}` the same way: `copilot plugin install <plugin>@{mkt}`. Copilot CLI reads this \
+repository's root `marketplace.json`, which lists only the Copilot packages. Hooks run in Copilot CLI only (not in VS Code's \
+Copilot); on Windows they need Git for Windows.\n",
                 self.info().dir_suffix
             ),
             // No marketplace: the teammate copies the plugin files into their config directory
@@ -453,6 +530,23 @@ impl Package {
         )
     }
 
+    /// The `source.adapter` of the envelopes the hook builds, if it builds any.
+    pub fn adapter(&self) -> Option<&'static str> {
+        match self.delivery {
+            Delivery::ProviderEndpoint => None,
+            Delivery::IngestEnvelope { adapter } => Some(adapter),
+        }
+    }
+
+    /// Where the hook script posts, relative to the org's server: the provider endpoint
+    /// `rpc/hooks.<id>`, or the ingest endpoint for envelopes.
+    pub fn hooks_path(&self, id: &str) -> String {
+        match self.delivery {
+            Delivery::ProviderEndpoint => format!("rpc/hooks.{id}"),
+            Delivery::IngestEnvelope { .. } => crate::render::opencode::INGEST_PATH.to_owned(),
+        }
+    }
+
     /// `hooks/hooks.json`, every event running [`Self::hook_command`] with `timeout` seconds.
     pub fn hooks_json(&self, timeout: u32) -> Value {
         let mut events = Map::new();
@@ -465,11 +559,21 @@ impl Package {
                     "hooks": [{ "type": "command", "command": command, "timeout": timeout }]
                 }]),
                 PackageFormat::Cursor => json!([{ "command": command, "timeout": timeout }]),
+                // No `matcher`: an empty one drops the plugin's whole hook config, and `*` is
+                // not match-all. Windows runs `powershell`.
+                PackageFormat::Copilot => json!([{
+                    "type": "command",
+                    "bash": command,
+                    "powershell": crate::render::powershell::hook_command(self.plugin_root_var, event),
+                    "timeoutSec": timeout,
+                }]),
             };
             events.insert(event.to_owned(), entry);
         }
         match self.format {
-            PackageFormat::Cursor => json!({ "version": 1, "hooks": events }),
+            PackageFormat::Cursor | PackageFormat::Copilot => {
+                json!({ "version": 1, "hooks": events })
+            }
             PackageFormat::ClaudeCode | PackageFormat::Codex => json!({ "hooks": events }),
         }
     }
@@ -522,13 +626,28 @@ impl Package {
                 });
                 v
             }
+            // No `$schema`: with one Copilot reads hooks from `com.github.copilot/` instead.
+            PackageFormat::Copilot => {
+                let mut v = json!({
+                    "name": m.name, "description": m.description, "version": m.version,
+                    "author": author,
+                });
+                homepage(&mut v);
+                match m.contents {
+                    Contents::Hooks => v["hooks"] = json!(HOOKS_JSON_PATH),
+                    Contents::McpServers => v["mcpServers"] = json!(self.mcp_path),
+                }
+                v
+            }
         }
     }
 
     /// The marketplace file at [`Package::marketplace_path`], listing `plugins` in order.
     pub(crate) fn marketplace_json(&self, org: &Org, plugins: &[Listing<'_>]) -> Value {
         match self.format {
-            PackageFormat::ClaudeCode | PackageFormat::Cursor => json!({
+            // Copilot refuses a marketplace without `owner`; entry names are the packages'
+            // `plugin.json` names.
+            PackageFormat::ClaudeCode | PackageFormat::Cursor | PackageFormat::Copilot => json!({
                 "name": org.marketplace_name.as_str(),
                 "owner": org.contact(),
                 "metadata": { "description": format!("{}'s coding-agent plugins, published from Gram.", org.name.as_str()) },
@@ -574,6 +693,21 @@ impl Package {
                 "hook_event_name": event,
                 "session_id": session,
                 "additional_data": { "gram_admin_check": true, "message": message },
+            }),
+            // What the hook posts for Copilot's `notification`: an envelope, as its awk builds
+            // them (no occurred_at: Gram dates it on arrival).
+            PackageFormat::Copilot => json!({
+                "schema_version": "hook.ingest.v1",
+                "source": {
+                    "adapter": self.adapter().unwrap_or_default(),
+                    "adapter_version": crate::render::envelope::ADAPTER_VERSION,
+                    "raw_event_name": event,
+                },
+                "session": { "id": session },
+                "event": { "type": "notification.reported" },
+                "data": { "notification": {
+                    "type": marker, "title": "gram-admin check", "message": message,
+                } },
             }),
         }
     }
@@ -648,7 +782,7 @@ mod tests {
         let err = "gemini".parse::<Platform>().unwrap_err();
         assert_eq!(
             err.message,
-            "Unknown platform \"gemini\": choose claude, cursor, codex or opencode."
+            "Unknown platform \"gemini\": choose claude, cursor, codex, copilot or opencode."
         );
     }
 
@@ -657,7 +791,12 @@ mod tests {
         let marketplace: Vec<Platform> = Platform::packages().map(|(p, _)| p).collect();
         assert_eq!(
             marketplace,
-            [Platform::Claude, Platform::Cursor, Platform::Codex]
+            [
+                Platform::Claude,
+                Platform::Cursor,
+                Platform::Codex,
+                Platform::Copilot
+            ]
         );
         let scripts: Vec<Platform> = Platform::ALL
             .into_iter()

@@ -104,7 +104,9 @@ pub fn point_plugin_at(plugin_dir: &std::path::Path, server: &str) {
         .lines()
         .map(|l| {
             if l.starts_with("url = ") {
-                format!("url = \"{server}/rpc/hooks.claude\"\n")
+                // The same endpoint (`/rpc/hooks.claude`, `/rpc/hooks.ingest`) on `server`.
+                let path = l.find("/rpc/").map_or("/rpc/hooks.claude\"", |i| &l[i..]);
+                format!("url = \"{server}{path}\n")
             } else {
                 format!("{l}\n")
             }

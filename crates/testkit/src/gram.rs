@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use gram_admin_core::platform::Delivery;
 use gram_admin_core::Platform;
 
 use crate::contract::{Contract, Operation};
@@ -122,11 +123,12 @@ type Responder = dyn Fn(&HookRequest) -> Answer + Send + Sync;
 
 /// The hook operations every Gram stand-in serves.
 /// Gram's hook endpoint per agent, from the core's platform table (`hooks#claude`, …): the
-/// agents that run the hook script (OpenCode's module posts to `ingestHookEvent` instead).
+/// agents whose hook script posts their own payload there. OpenCode's module and Copilot's hook
+/// (which builds envelopes) post to `ingestHookEvent` instead.
 pub static HOOK_OPERATIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    Platform::HOOK_SCRIPT
-        .iter()
-        .map(|p| format!("hooks#{}", p.id()))
+    Platform::packages()
+        .filter(|(_, package)| package.delivery == Delivery::ProviderEndpoint)
+        .map(|(p, _)| format!("hooks#{}", p.id()))
         .collect()
 });
 
@@ -602,6 +604,16 @@ mod tests {
             violations.iter().any(|v| v.contains("no such operation")),
             "{violations:?}"
         );
+    }
+
+    #[test]
+    fn every_hook_operation_is_in_the_contract() {
+        for op in HOOK_OPERATIONS.iter() {
+            assert_known(op);
+        }
+        // Copilot's hook posts envelopes to the ingest endpoint: Gram has no hooks.copilot.
+        assert!(!HOOK_OPERATIONS.iter().any(|op| op == "hooks#copilot"));
+        assert_eq!(HOOK_OPERATIONS.len(), 3);
     }
 
     #[test]

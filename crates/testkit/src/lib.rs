@@ -18,6 +18,7 @@
 
 mod contract;
 pub mod fixtures;
+mod git_http;
 mod github;
 mod gram;
 pub mod gram_api;
@@ -25,6 +26,7 @@ pub mod hooks;
 mod server;
 
 pub use contract::{contracts_dir, Contract, Operation};
+pub use git_http::{GitHttpServer, GitRequest};
 pub use github::{Access, Fault, GitRepo, GithubRequest, GithubSetup, GithubStandIn, OAuthStandIn};
 pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer, HOOK_OPERATIONS};
 pub use hooks::GramHooks;

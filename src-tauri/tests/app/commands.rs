@@ -91,7 +91,10 @@ fn preview_lists_every_file_hooks_json_first_with_the_key_masked() {
         // hooks/hooks.json first; OpenCode (no hooks file) shows its module first.
         assert_eq!(files[0].path, platform.info().preview_first, "{platform}");
         let expected = match platform.observability() {
-            Observability::HookScript => 4,
+            // Copilot's hook also has its envelope builder (gram-envelope.awk).
+            Observability::HookScript => {
+                4 + usize::from(platform.package().and_then(|p| p.adapter()).is_some())
+            }
             Observability::Module => 2,
         };
         assert_eq!(files.len(), expected, "{platform}");

@@ -8,7 +8,8 @@
 //! `cargo bench -p gram-admin-conformance --bench hook_cost` (or `make bench`).
 //! `HOOK_BENCH_RUNS=N` sets the runs per case (default 200). `HOOK_BENCH_COMPARE=<script>`
 //! adds another hook script (say main's, to review a change) to the first two tables, run
-//! interleaved with the rest, under the same load, with its own spool.
+//! interleaved with the rest, under the same load, with its own spool. Copilot's hook (envelope
+//! built in awk) is measured first; `HOOK_BENCH_ONLY=copilot` stops there.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -110,7 +111,12 @@ fn run_once(script: &Path, event: &str, cap: Duration) -> Duration {
     } else {
         "sh"
     };
-    let body = format!("{{\"hook_event_name\":\"{event}\",\"session_id\":\"bench\",\"tool_name\":\"Bash\",\"tool_input\":{{\"command\":\"ls\"}}}}");
+    // Copilot's events are camelCase, and so are its payloads.
+    let body = if event.starts_with(char::is_lowercase) {
+        r#"{"sessionId":"bench","timestamp":1764874025123,"cwd":"/tmp","toolName":"bash","toolArgs":{"command":"ls"}}"#.to_owned()
+    } else {
+        format!("{{\"hook_event_name\":\"{event}\",\"session_id\":\"bench\",\"tool_name\":\"Bash\",\"tool_input\":{{\"command\":\"ls\"}}}}")
+    };
     let start = Instant::now();
     // The plugin data directory (the spool) lives beside the scripts.
     let data = script
@@ -262,6 +268,46 @@ fn compare(gram: &GramStandIn, latency: &str, runs: usize, cap: Duration) {
     gram.clear();
 }
 
+/// Copilot's hook (the envelope built in awk, then the same delivery) per event, against the
+/// anchor on the same stand-in.
+fn copilot(latency: &str, answer: Duration, runs: usize, cap: Duration) {
+    let gram = GramStandIn::start();
+    gram.answer_with(move |_| Answer::After(answer, Box::new(Answer::ok())));
+    gram.answer_operation_with("ingestHookEvent", move |_| {
+        Answer::After(
+            answer,
+            Box::new(Answer::Json(
+                200,
+                serde_json::json!({ "decision": "allow" }),
+            )),
+        )
+    });
+    let hooks = install(&gram.url());
+    let plugin = hooks.dir.path().join("copilot");
+    export::write_dir(
+        &render::observability_plugin(&fixture_org(&gram.url()), &test_key(), Platform::Copilot)
+            .expect("render"),
+        &plugin,
+    )
+    .expect("write");
+    let ours = plugin.join("hooks/gram-hook.sh");
+    println!("\nCopilot's hook cost, process start to exit, Gram answering {latency}:");
+    let mut cases = [
+        Case::new("copilot, postToolUse (non-decision)", &ours, "postToolUse"),
+        Case::new("anchor, PostToolUse", &hooks.anchor, "PostToolUse"),
+        Case::new("copilot, preToolUse (decision)", &ours, "preToolUse"),
+        Case::new("anchor, PreToolUse", &hooks.anchor, "PreToolUse"),
+    ];
+    measure_interleaved(&mut cases, runs, Some(&gram), cap);
+    let m: Vec<Duration> = cases.iter().map(Case::report).collect();
+    println!(
+        "ratio copilot/anchor: non-decision {:.2}, decision {:.2}",
+        m[0].as_secs_f64() / m[1].as_secs_f64(),
+        m[2].as_secs_f64() / m[3].as_secs_f64()
+    );
+    assert!(gram.violations().is_empty(), "{:?}", gram.violations());
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probes with --list: nothing to list.
@@ -271,6 +317,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let cap = Duration::from_secs(30);
+    copilot("at once", Duration::ZERO, runs, cap);
+    copilot("after 50 ms", Duration::from_millis(50), runs, cap);
+    // `HOOK_BENCH_ONLY=copilot`: just the Copilot cases above.
+    if std::env::var("HOOK_BENCH_ONLY").is_ok_and(|v| v == "copilot") {
+        return;
+    }
 
     let gram = GramStandIn::start();
     compare(&gram, "at once", runs, cap);

@@ -12,6 +12,9 @@ pub const CODEX: (&str, &str) = ("@openai/codex", "0.169.0");
 /// OpenCode (MIT), installed into its own prefix (`.cache/agents/opencode`) so that its install
 /// never races the other agents'.
 pub const OPENCODE: (&str, &str) = ("opencode-ai", "1.18.33");
+/// GitHub Copilot CLI (proprietary, a native binary of ~190 MB), in its own prefix
+/// (`.cache/agents/copilot`). Run offline in its bring-your-own-model mode.
+pub const COPILOT: (&str, &str) = ("@github/copilot", "1.0.102");
 
 /// Set to run the suite without the real agents (prints a warning; CI never sets it).
 pub const SKIP_ENV: &str = "GRAM_ADMIN_SKIP_REAL_AGENTS";
@@ -145,6 +148,33 @@ fn install_typecheck() -> PathBuf {
         "npm installed {TYPECHECK:?} but the versions on disk differ"
     );
     modules
+}
+
+/// Installs Copilot CLI once per test process (into `.cache/agents/copilot`), or returns `None`
+/// when the real agents are skipped on purpose. Any other failure panics with what to do.
+pub fn copilot() -> Option<&'static Path> {
+    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            if std::env::var_os(SKIP_ENV).is_some() {
+                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+                return None;
+            }
+            let dir = cache_dir().join("copilot");
+            let bin = dir.join("node_modules/.bin/copilot");
+            if !version_matches(&bin, COPILOT.1) {
+                npm_install(&dir, "copilot", &[COPILOT]);
+                assert!(
+                    version_matches(&bin, COPILOT.1),
+                    "{}@{} installed but `{} --version` does not print it",
+                    COPILOT.0,
+                    COPILOT.1,
+                    bin.display()
+                );
+            }
+            Some(bin)
+        })
+        .as_deref()
 }
 
 /// `npm install --prefix dir package@version…` into a cache folder with a package.json of its own

@@ -313,6 +313,13 @@ fn openai_reply(request: &Value, script: &[Turn]) -> Vec<(String, Value)> {
     events
 }
 
+/// Whether a Chat Completions request offers the tool `name`.
+fn offers(request: &Value, name: &str) -> bool {
+    request["tools"]
+        .as_array()
+        .is_some_and(|tools| tools.iter().any(|t| t["function"]["name"] == name))
+}
+
 fn chat_reply(request: &Value, script: &[Turn]) -> Vec<Value> {
     let done = request["messages"]
         .as_array()
@@ -338,6 +345,18 @@ fn chat_reply(request: &Value, script: &[Turn]) -> Vec<Value> {
                 "function": {"name": "bash", "arguments": json!({"command": command, "description": "Run a command"}).to_string()}}]}),
             Value::Null,
         )],
+        // A request that does not offer the tool (a subagent's, with tools of its own) ends.
+        Turn::Call { name, .. } if !offers(request, name) => {
+            let first = chunk(
+                json!({"role": "assistant", "content": "Subagent done."}),
+                Value::Null,
+            );
+            return vec![first, {
+                let mut c = chunk(json!({}), json!("stop"));
+                c["usage"] = usage;
+                c
+            }];
+        }
         Turn::Call { name, arguments } => vec![chunk(
             json!({"role": "assistant", "tool_calls": [{"index": 0, "id": format!("call_fake_{done}"), "type": "function",
                 "function": {"name": name, "arguments": arguments}}]}),

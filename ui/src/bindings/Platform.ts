@@ -3,4 +3,4 @@
 /**
  * The coding agents a plugin is rendered for.
  */
-export type Platform = "claude" | "cursor" | "codex" | "opencode";
+export type Platform = "claude" | "cursor" | "codex" | "copilot" | "opencode";

@@ -220,10 +220,14 @@ fn marketplace_render_writes_every_agents_marketplace() {
     args.extend(["--out", out.to_str().expect("utf-8")]);
     let run = gram_admin(&args);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    // 3 observability plugins × 4 files, 1 feature plugin × 3 agents × 2 files, its OpenCode
-    // loader and data file, 3 marketplace files and the README.
-    assert!(run.stdout.starts_with("Wrote 24 files ("), "{}", run.stdout);
+    // 3 observability plugins × 4 files and Copilot's × 5 (its envelope builder), 1 feature
+    // plugin × 4 agents × 2 files, its OpenCode loader and data file, 4 marketplace files and
+    // the README.
+    assert!(run.stdout.starts_with("Wrote 32 files ("), "{}", run.stdout);
     for path in [
+        "marketplace.json",
+        "acme-corp-observability-copilot/hooks/gram-envelope.awk",
+        "payments-copilot/.mcp.json",
         ".claude-plugin/marketplace.json",
         ".cursor-plugin/marketplace.json",
         ".agents/plugins/marketplace.json",
@@ -327,7 +331,7 @@ fn usage_errors_exit_2_and_help_describes_every_command() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr
-            .contains("[possible values: claude, cursor, codex, opencode]"),
+            .contains("[possible values: claude, cursor, codex, copilot, opencode]"),
         "{}",
         run.stderr
     );

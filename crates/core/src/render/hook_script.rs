@@ -171,7 +171,22 @@ pub fn spool_name(org: &Org, platform: Platform) -> String {
 /// It is POSIX `sh`, not bash: on Debian and Ubuntu `sh` (dash) starts several times faster
 /// than bash, which is most of what a hook costs the agent besides curl itself.
 pub fn hook_script(platform: Platform) -> String {
+    let package = platform
+        .package()
+        .expect("the hook script is rendered for package agents");
+    let envelope = super::envelope::ScriptParts::for_package(package);
+    let filter = if envelope.is_some() {
+        copilot_decision_filter()
+    } else {
+        decision_filter()
+    };
+    let envelope = envelope.unwrap_or_default();
     SCRIPT
+        .replace("@ENVELOPE_FUNCTIONS@", envelope.functions)
+        .replace("@ENVELOPE_DECISION@", envelope.decision)
+        .replace("@HUNG_KEEP@", envelope.hung_keep)
+        .replace("@DECISION_INPUT@", envelope.decision_input)
+        .replace("@READ_EVENT@", envelope.read_event)
         .replace("@PLATFORM_NAME@", platform.display_name())
         .replace("@NOTE@", super::GENERATOR_NOTE)
         .replace("@DECISION_EVENTS@", &platform.decision_events().join("|"))
@@ -188,7 +203,7 @@ pub fn hook_script(platform: Platform) -> String {
         .replace("@BATCH@", "50")
         .replace("@AGENT@", platform.id())
         // Last: the reader's text is not searched for placeholders.
-        .replace("@DECISION_FILTER@", &decision_filter())
+        .replace("@DECISION_FILTER@", &filter)
 }
 
 /// The JSON reader every awk program in the hook script builds on (see its head).
@@ -196,12 +211,25 @@ pub const JSON_READER_AWK: &str = include_str!("json_reader.awk");
 /// The awk program that rebuilds Gram's answer to a decision event (see its head).
 pub const DECISION_FILTER_AWK: &str = include_str!("decision_filter.awk");
 
+/// The awk program that rewrites Gram's `IngestHookResult` into Copilot CLI's deny (see its head).
+pub const COPILOT_DECISION_AWK: &str = include_str!("copilot_decision.awk");
+
 /// The decision filter as the script holds it: the filter and the reader as one awk program in
 /// a single-quoted shell word, without their comments (the sources above have them), indented
 /// to sit in the script. No code line may hold a `'` (a test checks).
 pub fn decision_filter() -> String {
+    one_program(DECISION_FILTER_AWK)
+}
+
+/// Copilot CLI's decision filter ([`COPILOT_DECISION_AWK`] on the same reader), as the script
+/// holds it: see [`decision_filter`].
+pub fn copilot_decision_filter() -> String {
+    one_program(COPILOT_DECISION_AWK)
+}
+
+fn one_program(filter: &str) -> String {
     let mut program = String::new();
-    for line in DECISION_FILTER_AWK.lines().chain(JSON_READER_AWK.lines()) {
+    for line in filter.lines().chain(JSON_READER_AWK.lines()) {
         let code = line.trim_start();
         if code.is_empty() || code.starts_with('#') {
             continue;
@@ -493,7 +521,7 @@ relay() {
   case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) return 0 ;; esac
   GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
 }
-
+@ENVELOPE_FUNCTIONS@
 # A decision event (@DECISION_EVENTS@): sent from stdin and written ahead to the spool on the
 # way (tee), Gram's answer awaited for at most @DECISION_MAX@ s. No process but tee and curl
 # starts when Gram answers (the reader only for an answer that could deny). It comes before what
@@ -510,18 +538,18 @@ case "$1" in
       clock
       [ -n "$t" ] && [ -n "$tok" ] && live="$S/$t-$tok.$$.live"
     fi
-    if [ -n "$live" ] && hung; then
+@ENVELOPE_DECISION@    if [ -n "$live" ] && hung; then
       # Gram did not answer a moment ago: do not wait. Keep the event; one drain checks on Gram.
-      cat > "$live" 2>/dev/null
+      @HUNG_KEEP@ > "$live" 2>/dev/null
       keep_live
       [ -e "$S/drain.lock" ] || start_drain
       exit 0
     fi
     host_name
     if [ -n "$live" ]; then
-      out=$(tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      out=$(@DECISION_INPUT@tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
     else
-      out=$(curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      out=$(@DECISION_INPUT@curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
     fi
     rc=$?
     answered
@@ -545,9 +573,7 @@ esac
 # Reads the event into memory and writes it ahead to the spool as <time>-<size>-<token>.<pid>.live
 # (the pid marks it as being sent).
 capture() {
-  ev=$(cat; echo .)
-  ev=${ev%.}
-  live=
+@READ_EVENT@  live=
   [ -n "$S" ] && [ -n "$t" ] && [ -n "$tok" ] && [ ${#ev} -le @MAX_ENTRY@ ] || return 0
   entry="$S/$t-${#ev}-$tok"
   { printf '%s' "$ev" > "$entry.$$.live"; } 2>/dev/null && live="$entry.$$.live" && return 0
@@ -787,10 +813,14 @@ mod tests {
 
     #[test]
     fn the_awk_program_fits_in_a_single_quoted_shell_word() {
-        let program = decision_filter();
-        assert!(!program.contains('\''), "a ' would end the shell word");
-        assert!(!program.contains('#'), "comments stay in the sources");
         for platform in Platform::HOOK_SCRIPT {
+            let program = if platform == Platform::Copilot {
+                copilot_decision_filter()
+            } else {
+                decision_filter()
+            };
+            assert!(!program.contains('\''), "a ' would end the shell word");
+            assert!(!program.contains('#'), "comments stay in the sources");
             let script = hook_script(platform);
             assert!(script.contains(&format!("decision_filter='{program}'")));
             assert!(!script.contains("@DECISION_FILTER@") && !script.contains("@AGENT@"));

@@ -167,6 +167,7 @@ fn readme(org: &Org, market: &Marketplace) -> String {
         readme_plugins(org, market),
         readme_install(org, market, &repo),
         readme_for_admins(org, &repo),
+        readme_for_copilot_admins(org, &repo),
         format!("---\n\n{GENERATOR_NOTE}\n"),
     ]
     .concat()
@@ -371,6 +372,25 @@ marketplace for everyone and turns the observability plugin on:\n"
     let _ = writeln!(
         w,
         "```json\n{}\n```\n",
+        serde_json::to_string_pretty(&settings).unwrap_or_default()
+    );
+    w
+}
+
+/// "For admins", continued: GitHub Copilot CLI's managed settings, which take Claude Code's keys.
+fn readme_for_copilot_admins(org: &Org, repo: &str) -> String {
+    let mut w = String::new();
+    let mkt = org.marketplace_name.as_str();
+    let observability = Platform::Copilot.observability_plugin_name(org.slug());
+    let settings = serde_json::json!({
+        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
+        "enabledPlugins": { format!("{observability}@{mkt}"): true },
+    });
+    let _ = writeln!(
+        w,
+        "GitHub Copilot CLI's enterprise managed settings take the same keys — for Copilot, enable \
+`{observability}`:\n\n```json\n{}\n```\n\nA teammate can do the same by hand: `copilot plugin marketplace add {repo}`, \
+then `copilot plugin install {observability}@{mkt}`.\n",
         serde_json::to_string_pretty(&settings).unwrap_or_default()
     );
     w

@@ -1,12 +1,14 @@
 //! Pure rendering: validated input in, a [`Bundle`] out. No I/O, no clock, no randomness, so
 //! the same input always gives the same bytes (and so the same ZIP and the same git tree).
 
+pub mod envelope;
 mod feature;
 pub mod hook_script;
 mod markdown;
 mod marketplace;
 mod observability;
 pub mod opencode;
+pub mod powershell;
 pub mod rollout;
 
 use sha2::{Digest, Sha256};

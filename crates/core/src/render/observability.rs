@@ -39,6 +39,14 @@ fn hook_script_plugin(
         curl_config(org, key, platform),
         FileMode::Private,
     )?;
+    // An agent whose hook builds envelopes gets the program that builds them.
+    if let Some(adapter) = package.adapter() {
+        bundle.insert(
+            super::envelope::ENVELOPE_PATH,
+            super::envelope::envelope_program(adapter),
+            FileMode::Regular,
+        )?;
+    }
     bundle.insert(
         HOOKS_JSON_PATH,
         json_file(&package.hooks_json(HOOK_TIMEOUT_SECONDS)),

@@ -74,6 +74,161 @@ fn codex_plugin_matches_golden() {
     );
 }
 
+/// Copilot installs the entry whose name is the package's plugin.json name; without a root
+/// marketplace.json it would install the Claude packages from `.claude-plugin/`.
+#[test]
+fn copilot_s_root_marketplace_names_its_own_packages_and_the_readme_says_how() {
+    let bundle = render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render");
+    let json = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &bundle
+                .get(path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .contents,
+        )
+        .expect("json")
+    };
+    let mkt = json("marketplace.json");
+    assert_eq!(
+        mkt["owner"]["name"], "Acme Corp",
+        "Copilot refuses a marketplace without owner"
+    );
+    let names: Vec<&str> = mkt["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "acme-corp-observability-copilot",
+            "payments-copilot",
+            "docs-copilot"
+        ]
+    );
+    for p in mkt["plugins"].as_array().unwrap() {
+        let dir = p["source"].as_str().unwrap().strip_prefix("./").unwrap();
+        let manifest = json(&format!("{dir}/plugin.json"));
+        assert_eq!(manifest["name"], p["name"]);
+        assert!(manifest.get("$schema").is_none());
+    }
+    let mcp = json("payments-copilot/.mcp.json");
+    assert_eq!(mcp["mcpServers"]["ledger"]["type"], "http");
+    assert_eq!(
+        mcp["mcpServers"]["ledger"]["headers"]["Authorization"],
+        "Bearer ${GRAM_KEY}"
+    );
+    // The other agents' marketplace files are untouched by Copilot's.
+    assert_eq!(
+        json(".claude-plugin/marketplace.json")["plugins"][0]["name"],
+        "acme-corp-observability"
+    );
+    let readme = std::str::from_utf8(&bundle.get("README.md").expect("README").contents)
+        .unwrap()
+        .to_owned();
+    for line in [
+        "copilot plugin marketplace add acme/agent-plugins",
+        "copilot plugin install acme-corp-observability-copilot@acme-corp-gram",
+        "\"acme-corp-observability-copilot@acme-corp-gram\": true",
+    ] {
+        assert!(readme.contains(line), "{line}");
+    }
+}
+
+#[test]
+fn copilot_plugin_matches_golden() {
+    check(
+        "copilot",
+        &render::observability_plugin(&org(SERVER), &key(), Platform::Copilot).expect("render"),
+    );
+}
+
+/// Each of these silently drops every hook in Copilot CLI 1.0.102 (AGENT-NOTES.md): a root
+/// `hooks.json`, any `matcher`, a `$schema` in `plugin.json`.
+#[test]
+fn copilot_hooks_avoid_every_layout_trap_and_register_every_event() {
+    let bundle =
+        render::observability_plugin(&org(SERVER), &key(), Platform::Copilot).expect("render");
+    assert!(
+        bundle.get("hooks.json").is_none(),
+        "a root hooks.json shadows hooks/hooks.json"
+    );
+    let json = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &bundle
+                .get(path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .contents,
+        )
+        .expect("json")
+    };
+    let manifest = json("plugin.json");
+    assert!(manifest.get("$schema").is_none(), "{manifest}");
+    assert_eq!(manifest["name"], "acme-corp-observability-copilot");
+    assert_eq!(manifest["hooks"], "hooks/hooks.json");
+    let hooks = json("hooks/hooks.json");
+    assert_eq!(hooks["version"], 1);
+    let events: Vec<&str> = hooks["hooks"]
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "sessionStart",
+            "userPromptSubmitted",
+            "preToolUse",
+            "permissionRequest",
+            "postToolUse",
+            "postToolUseFailure",
+            "agentStop",
+            "subagentStart",
+            "subagentStop",
+            "errorOccurred",
+            "sessionEnd",
+            "notification"
+        ]
+    );
+    for (event, entries) in hooks["hooks"].as_object().expect("object") {
+        let entries = entries.as_array().expect("array");
+        assert_eq!(entries.len(), 1, "{event}");
+        let entry = entries[0].as_object().expect("object");
+        let keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["type", "bash", "powershell", "timeoutSec"],
+            "{event}: no matcher, nothing else"
+        );
+        assert_eq!(entry["type"], "command");
+        assert_eq!(
+            entry["bash"],
+            format!("sh \"${{COPILOT_PLUGIN_ROOT}}/hooks/gram-hook.sh\" {event}")
+        );
+        let ps = entry["powershell"].as_str().expect("powershell");
+        assert!(
+            ps.contains(&format!("'{event}'")) && ps.contains("$env:COPILOT_PLUGIN_ROOT"),
+            "{ps}"
+        );
+        assert!(!ps.contains("://") && !entry["bash"].as_str().unwrap().contains("://"));
+    }
+    let config = std::str::from_utf8(
+        &bundle
+            .get("hooks/gram-hook.curlrc")
+            .expect("config")
+            .contents,
+    )
+    .unwrap()
+    .to_owned();
+    assert!(
+        config.contains("url = \"https://app.getgram.ai/rpc/hooks.ingest\""),
+        "{config}"
+    );
+    assert!(bundle.get("hooks/gram-envelope.awk").is_some());
+}
+
 #[test]
 fn opencode_plugin_matches_golden() {
     check(
@@ -177,6 +332,8 @@ fn marketplaces_list_the_observability_plugins_first_and_every_source_exists() {
             ".agents/plugins/marketplace.json",
             "acme-corp-observability-codex",
         ),
+        // Copilot reads a root marketplace.json first, and then lists only that one.
+        ("marketplace.json", "acme-corp-observability-copilot"),
     ] {
         let mkt: serde_json::Value =
             serde_json::from_slice(&bundle.get(path).expect(path).contents).expect("json");

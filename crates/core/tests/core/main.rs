@@ -1,7 +1,9 @@
 //! Integration tests of gram-admin-core: one binary, one module per area.
 
 mod check_hook;
+mod copilot;
 mod delivery;
+mod envelope;
 mod golden;
 mod gram;
 mod hook;
