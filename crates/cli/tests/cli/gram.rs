@@ -582,3 +582,29 @@ fn a_server_other_than_the_signed_in_one_is_refused() {
     assert!(api.keys().is_empty());
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
+
+#[test]
+fn signed_out_the_marketplace_says_both_ways_forward() {
+    let machine = Machine::new();
+    let out = machine.home.path().join("marketplace");
+    let run = machine.run(&[
+        "marketplace",
+        "render",
+        "--org",
+        "Acme Corp",
+        "--project",
+        "default",
+        "--server",
+        "https://app.getgram.ai",
+        "--placeholder-key",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr,
+        "error: You are not signed in to Gram — sign in first.\n\
+error: The marketplace lists your organization's plugins from Gram: sign in (gram-admin login --server URL), or give --plugins FILE (`{\"plugins\": []}` for the observability plugins alone).\n"
+    );
+    assert!(!out.exists());
+}
