@@ -321,18 +321,55 @@ pub(super) fn git_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("run git: {e}"))?;
-    if let Some(bytes) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(bytes)
+    // Stdin is written from another thread while this one reads the output: git answers as it
+    // reads (`hash-object --stdin-paths` prints an id per path), so writing all of a large input
+    // first would fill its stdout pipe and leave both sides waiting for each other.
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || pipe.write_all(&bytes))
+    });
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if let Some(writer) = writer {
+        writer
+            .join()
+            .map_err(|_| "the thread writing git's input panicked".to_owned())?
             .map_err(|e| e.to_string())?;
     }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_of_blobs_go_in_through_one_git_without_a_pipe_deadlock() {
+        let dir = tempfile::tempdir().expect("tmp");
+        git_in(dir.path(), &["init", "--bare", "--quiet", "."], None).expect("git init");
+        let repo = GitRepo {
+            dir: dir.path().to_owned(),
+            lock: Arc::default(),
+        };
+        let blobs: Vec<Vec<u8>> = (0..5000)
+            .map(|i| format!("blob {i}\n").into_bytes())
+            .collect();
+        // git prints an id per path as it reads them: more ids than a pipe holds (64 KiB, ~1,600
+        // ids) once blocked a writer that did not read meanwhile. Fail, do not hang.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+            let _ = done.send(repo.write_blobs(&refs));
+        });
+        let ids = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("write_blobs finished (no deadlock)")
+            .expect("blobs written");
+        assert_eq!(ids.len(), 5000);
+        assert!(ids.iter().all(|id| id.len() == 40), "{:?}", &ids[..3]);
     }
 }
