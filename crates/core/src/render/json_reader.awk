@@ -27,7 +27,7 @@ function json_read(text,    s, parts, np, i, seg, toks, nt, j, t, k) {
   s = text
   gsub(/\\\\/, "\001", s)
   gsub(/\\"/, "\002", s)
-  np = split(s, parts, "\"")
+  np = split(s, parts, /"/)
   if (np % 2 == 0) return 0
   json_depth = 0; json_state = "value"; json_path = ""
   for (i = 1; i <= np; i++) {
