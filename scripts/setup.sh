@@ -21,6 +21,10 @@ APT_PACKAGES=(
   xvfb xauth xdotool imagemagick dbus-x11 at-spi2-core
   gnome-keyring libsecret-1-dev libsecret-tools keyutils
   webkit2gtk-driver
+  # Every awk a teammate's machine may run the hook's awk programs with (Debian's mawk is the
+  # default awk; gawk; BWK awk as on macOS; busybox as in small containers): the JSON reader's
+  # and envelope's property tests run in each one present.
+  gawk original-awk busybox
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   APT_PACKAGES+=(nodejs npm)
