@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+
+use crate::server::Server;
 
 /// One request the server answered: method, path and query, and the CGI status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,20 +22,12 @@ pub struct GitRequest {
 }
 
 /// Smart-HTTP git on a loopback port, serving every repository under its root.
+/// Fields drop in order: the server stops before its root is removed.
+#[derive(Debug)]
 pub struct GitHttpServer {
-    root: tempfile::TempDir,
-    addr: std::net::SocketAddr,
-    server: Arc<tiny_http::Server>,
+    server: Server,
     requests: Arc<Mutex<Vec<GitRequest>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl std::fmt::Debug for GitHttpServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHttpServer")
-            .field("addr", &self.addr)
-            .finish()
-    }
+    root: tempfile::TempDir,
 }
 
 impl GitHttpServer {
@@ -42,31 +35,21 @@ impl GitHttpServer {
     /// machine without git cannot run these tests).
     pub fn start() -> Self {
         let root = tempfile::tempdir().expect("tmp");
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let addr = server.server_addr().to_ip().expect("an IP address");
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let (server, requests) = (server.clone(), requests.clone());
-            let root = root.path().to_owned();
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    let (root, requests) = (root.clone(), requests.clone());
-                    std::thread::spawn(move || serve(&root, request, &requests));
-                }
-            })
+        let server = {
+            let (dir, requests) = (root.path().to_owned(), requests.clone());
+            Server::start(move |request| serve(&dir, request, &requests))
         };
         Self {
             root,
-            addr,
             server,
             requests,
-            thread: Some(thread),
         }
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The clone URL of repository `name`: `<url>/<name>.git`.
@@ -119,15 +102,6 @@ impl GitHttpServer {
     /// Every request so far.
     pub fn requests(&self) -> Vec<GitRequest> {
         self.requests.lock().expect("lock").clone()
-    }
-}
-
-impl Drop for GitHttpServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
