@@ -54,7 +54,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 /// Builds and runs the app.
 pub fn run() {
     #[cfg(target_os = "linux")]
-    draw_without_dmabuf();
+    {
+        draw_without_dmabuf();
+        run_javascript_without_jit();
+    }
     let state = AppState::from_env().unwrap_or_else(|e| {
         eprintln!("gram-admin could not start: {}", e.message);
         std::process::exit(1);
@@ -88,8 +91,25 @@ pub fn run() {
 /// The user's own setting wins. Called before GTK starts and before any other thread exists.
 #[cfg(target_os = "linux")]
 fn draw_without_dmabuf() {
-    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-    if std::env::var_os(VAR).is_none() {
-        std::env::set_var(VAR, "1");
+    default_env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+}
+
+/// The app's pages (its own forms, and Gram's sign-in) run JavaScript in JavaScriptCore's
+/// interpreter, without its JIT compilers: what Lockdown Mode does for every page on Apple's
+/// devices, because the JIT is where most exploitable engine bugs are, in an app that holds an
+/// admin's keys. A page of forms does not need the speed, and the JIT's code and memory cost the
+/// web process ~7 MB (PSS, scripts/bench-app.sh) with no change to first paint. The web process
+/// inherits the app's environment; the user's own setting wins. Called with
+/// [`draw_without_dmabuf`].
+#[cfg(target_os = "linux")]
+fn run_javascript_without_jit() {
+    default_env("JSC_useJIT", "false");
+}
+
+/// Sets `var` unless the user did: only while the process has one thread (before GTK starts).
+#[cfg(target_os = "linux")]
+fn default_env(var: &str, value: &str) {
+    if std::env::var_os(var).is_none() {
+        std::env::set_var(var, value);
     }
 }
