@@ -25,7 +25,7 @@ if [ ! -x "$app" ]; then
   (cd ui && npm run --silent build)
   cargo build --release --locked -p gram-admin-app
 fi
-runs=${RUNS:-5}
+runs=${RUNS:-9}
 home=$(mktemp -d)
 trap 'rm -rf "$home" "${blank_py:-}"' EXIT
 export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
@@ -94,37 +94,58 @@ wait_painted() {
   return 1
 }
 
-# Prints each run and the median: start_to_paint LABEL cold|warm TITLE COMMAND...
-start_to_paint() {
-  local label=$1 cache=$2 title=$3 times=() run start pid win t median
-  shift 3
-  "$@" >/dev/null 2>&1 &   # one launch first, so "warm" finds the libraries cached
-  pid=$!; window_of "$title" >/dev/null; kill "$pid"; wait "$pid" 2>/dev/null || true
-  for run in $(seq 1 "$runs"); do
-    if [ "$cache" = cold ]; then
-      sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
-    fi
-    start=$(now_ms)
-    "$@" >/dev/null 2>&1 &
-    pid=$!
-    win=$(window_of "$title")
-    wait_painted "$win" || echo "  run $run: no paint within 8 s"
-    t=$(( $(now_ms) - start ))
-    times+=("$t")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    sleep 0.5
-  done
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "  $label, $cache: median ${median} ms (runs: ${times[*]})"
+# One start: prints the milliseconds from launch to a painted window. paint_once TITLE COMMAND...
+paint_once() {
+  local title=$1 start pid win
+  shift
+  start=$(now_ms)
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  win=$(window_of "$title")
+  wait_painted "$win" || echo "  no paint within 8 s" >&2
+  echo $(( $(now_ms) - start ))
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  sleep 0.5
 }
 
-echo "== start to first paint ($runs runs each)"
-start_to_paint "gram-admin" cold gram-admin "$app"
-start_to_paint "gram-admin" warm gram-admin "$app"
-if have_blank; then
-  start_to_paint "blank WebKitGTK window" cold blank-webkit blank
-  start_to_paint "blank WebKitGTK window" warm blank-webkit blank
-fi
+# Launches once and waits until it has settled (first-run work such as creating the keyring
+# done), so that "warm" finds the libraries cached. settle TITLE COMMAND...
+settle() {
+  local title=$1 pid
+  shift
+  "$@" >/dev/null 2>&1 &
+  pid=$!; window_of "$title" >/dev/null; sleep 2; kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The app and the blank window, started in turn (app, blank, app, blank, ...) so that whatever
+# else the machine does at the time weighs on both alike; prints each median and their ratio.
+# start_to_paint cold|warm
+start_to_paint() {
+  local cache=$1 app_times=() blank_times=() run a b
+  for run in $(seq 1 "$runs"); do
+    [ "$cache" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+    app_times+=("$(paint_once gram-admin "$app")")
+    if have_blank; then
+      [ "$cache" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+      blank_times+=("$(paint_once blank-webkit blank)")
+    fi
+  done
+  a=$(median "${app_times[@]}")
+  echo "  gram-admin, $cache: median ${a} ms (runs: ${app_times[*]})"
+  if have_blank; then
+    b=$(median "${blank_times[@]}")
+    echo "  blank WebKitGTK window, $cache: median ${b} ms (runs: ${blank_times[*]})"
+    echo "  ratio, $cache: $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')x"
+  fi
+}
+
+echo "== start to first paint ($runs runs each, the app and the blank window in turn)"
+settle gram-admin "$app"
+have_blank && settle blank-webkit blank
+start_to_paint warm
+start_to_paint cold
 
 echo "== memory after each screen (PSS / RSS of the app + WebKit processes)"
 "$app" >/dev/null 2>&1 &
@@ -144,6 +165,7 @@ for screen in Connections Marketplace Keys "Check hook" "Settings snippet" "Obse
   echo "  after $screen: PSS ${pss} MB, RSS ${rss} MB"
   y=$((y + 55))
 done
+app_pss=$pss
 per_process "$pid"
 import -window "$win" target/bench-last-screen.png 2>/dev/null || true
 kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -157,6 +179,7 @@ if have_blank; then
   read -r pss rss <<<"$(memory "$pid")"
   echo "  blank window (python3 + WebKit): PSS ${pss} MB, RSS ${rss} MB"
   per_process "$pid"
+  echo "  ratio, PSS after every screen: $(awk -v a="$app_pss" -v b="$pss" 'BEGIN {printf "%.2f", a / b}')x"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 else
   echo "  skipped: apt-get install python3-gi gir1.2-webkit2-4.1 to measure it"
