@@ -38,8 +38,8 @@ impl GithubState {
     }
 
     /// The device flow of the GitHub the app's context points at.
-    pub fn for_github(github: &gram_admin_core::actions::Github) -> Self {
-        Self::new(github.device_flow())
+    pub fn for_github(ctx: &gram_admin_core::actions::Context) -> Self {
+        Self::new(ctx.github().device_flow(&ctx.network()))
     }
 }
 
@@ -76,9 +76,14 @@ async fn sign_in_with(
     state: &AppState,
     token: gram_admin_core::Sensitive<String>,
 ) -> Result<GithubStatus, AppError> {
-    let login = Publisher::new(state.ctx().github().connection(token.clone()))?
-        .user()
-        .await?;
+    let login = Publisher::new(
+        state
+            .ctx()
+            .github()
+            .connection(token.clone(), &state.ctx().network()),
+    )?
+    .user()
+    .await?;
     auth::save_token(state.ctx().store(), &token)?;
     Ok(GithubStatus::SignedIn {
         login,
@@ -129,7 +134,10 @@ fn github_web(state: &AppState) -> String {
     state
         .ctx()
         .github()
-        .connection(gram_admin_core::Sensitive::new(String::new()))
+        .connection(
+            gram_admin_core::Sensitive::new(String::new()),
+            &state.ctx().network(),
+        )
         .web_url("")
 }
 

@@ -59,7 +59,7 @@ pub fn run() {
         eprintln!("gram-admin could not start: {}", e.message);
         std::process::exit(1);
     });
-    let github = github::GithubState::for_github(state.ctx().github());
+    let github = github::GithubState::for_github(state.ctx());
     with_commands(tauri::Builder::default())
         .manage(state)
         .manage(github)

@@ -27,6 +27,12 @@ use shell::block_on;
 #[derive(Debug, Parser)]
 #[command(name = "gram-admin", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// A PEM file of CA certificates to trust besides the system's store (a company's
+    /// TLS-inspecting proxy or private CA). Saved in gram-admin's settings for later commands
+    /// (`--ca-file ''` forgets it); render, export and publish also put it in the plugin
+    /// (hooks/gram-ca.pem), for the teammates' hooks.
+    #[arg(long, global = true, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -179,6 +185,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(ca_file) = &cli.ca_file {
+        shell::save_ca_file(ca_file)?;
+    }
     match cli.command {
         Command::Render(args) => render(args, Write::Dir),
         Command::Export(args) => render(args, Write::Zip),
