@@ -379,6 +379,15 @@ fn check_hook_command(args: CheckHookArgs) -> Result<()> {
             None => writeln!(stdout, "status:  no answer")?,
         }
         writeln!(stdout, "latency: {} ms", result.latency_ms)?;
+        writeln!(stdout, "trust:   {}", result.trust)?;
+        writeln!(
+            stdout,
+            "proxy:   {}",
+            result
+                .proxy
+                .as_deref()
+                .unwrap_or("none (a direct connection)")
+        )?;
         writeln!(stdout, "answer:  {}", result.answer)?;
         if result.accepted() {
             writeln!(stdout, "{}", result.explanation)?;

@@ -154,6 +154,26 @@ impl Network {
         }
     }
 
+    /// The extra CA file's certificates as PEM, certificates only (anything else in the file —
+    /// a private key by mistake — is left out): what a plugin carries for its hook.
+    pub fn ca_pem(&self) -> Result<Option<String>, NetProblem> {
+        use base64::Engine as _;
+        if self.ca_file().is_none() {
+            return Ok(None);
+        }
+        let mut pem = String::new();
+        for cert in self.ca_certificates()? {
+            let text = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            for line in text.as_bytes().chunks(64) {
+                pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+        Ok(Some(pem))
+    }
+
     /// The proxy a request to `url` goes through, as reqwest decides it; `None` for a direct
     /// connection (no proxy set, or `NO_PROXY` names the host).
     pub fn proxy_for(&self, url: &str) -> Option<Proxy> {
@@ -227,6 +247,23 @@ impl Network {
         };
         Some(NetProblem::Proxy { proxy, why })
     }
+}
+
+/// The proxy curl (the hook) and Bun (OpenCode's module) use for `url`: the environment's
+/// variables only — they do not read macOS's or Windows's system settings.
+pub fn env_proxy_for(url: &str) -> Option<Proxy> {
+    let uri: http::Uri = url.parse().ok()?;
+    let intercept = hyper_util::client::proxy::matcher::Matcher::from_env().intercept(&uri)?;
+    let proxy = intercept.uri();
+    Some(Proxy {
+        url: format!(
+            "{}://{}{}",
+            proxy.scheme_str().unwrap_or("http"),
+            proxy.host().unwrap_or_default(),
+            proxy.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        from: proxy_variable(uri.scheme_str() == Some("https")),
+    })
 }
 
 /// Where the proxy for a URL comes from, as the matcher reads it (the first variable set).

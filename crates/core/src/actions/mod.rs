@@ -250,7 +250,16 @@ impl Context {
     /// chosen one, else the organization's only one); a server other than the account's is
     /// refused (a key minted there is never baked into a plugin that sends it elsewhere), and so
     /// is a project the organization does not have. Every problem is reported at once.
+    ///
+    /// The org carries the CA file this context trusts ([`Org::ca`]), so every plugin rendered
+    /// from it carries the company's CA for its hook.
     pub async fn org(&self, config: &OrgConfig, account: Account) -> Result<Resolved, Error> {
+        let mut resolved = self.org_from(config, account).await?;
+        resolved.org.ca = self.network().ca_pem().map_err(Error::Network)?;
+        Ok(resolved)
+    }
+
+    async fn org_from(&self, config: &OrgConfig, account: Account) -> Result<Resolved, Error> {
         let complete = [&config.org_name, &config.project_slug, &config.server_url]
             .iter()
             .all(|v| !v.trim().is_empty());

@@ -166,3 +166,115 @@ fn the_device_flow_signed_by_an_unknown_ca_is_refused_naming_it_and_trusted_with
         .expect("trusted with the CA file");
     assert_eq!(code.user_code, "WDJB-MJHT");
 }
+
+// ---- the rendered hook: the plugin's CA for curl, the teammate's proxy ----------------------
+
+/// The Claude plugin for `server`, carrying `ca` (PEM) when given, unpacked in its own folder.
+fn hook_plugin(server: &str, ca: Option<String>) -> tempfile::TempDir {
+    let mut org = fixtures::acme_org(server);
+    org.ca = ca;
+    let bundle = gram_admin_core::render::observability_plugin(
+        &org,
+        &fixtures::test_key(),
+        gram_admin_core::Platform::Claude,
+    )
+    .expect("render");
+    assert_eq!(
+        bundle.get(gram_admin_core::render::HOOK_CA_PATH).is_some(),
+        org.ca.is_some()
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    gram_admin_core::export::write_dir(&bundle, &dir.path().join("plugin")).expect("write");
+    std::fs::create_dir(dir.path().join("home")).expect("home");
+    dir
+}
+
+/// Runs the plugin's hook for one event as Claude Code does, with only `env` (and PATH) set:
+/// nothing of the test's own environment (a proxy of the machine) leaks in.
+fn run_hook(dir: &std::path::Path, env: &[(&str, &str)]) {
+    use std::io::Write as _;
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg(dir.join("plugin/hooks/gram-hook.sh"))
+        .arg("PostToolUse")
+        .current_dir(dir.join("plugin"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.join("home"))
+        .env("CLAUDE_PLUGIN_DATA", dir.join("data"))
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().expect("sh");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"{\"hook_event_name\":\"PostToolUse\",\"session_id\":\"s-ca\"}\n")
+        .expect("event");
+    assert!(child.wait().expect("hook").success());
+}
+
+const DELIVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+#[test]
+fn the_hook_reaches_a_gram_signed_by_the_company_ca_only_with_the_plugins_ca_file() {
+    let ca = TestCa::new(CA_NAME);
+    let gram = gram_admin_testkit::GramStandIn::start();
+    let front = TlsFront::new(&ca, &gram.url());
+
+    // Without the CA: curl refuses the certificate (the stand-in sees the handshake fail) and
+    // nothing arrives.
+    let without = hook_plugin(&front.url(), None);
+    run_hook(without.path(), &[]);
+    let deadline = std::time::Instant::now() + DELIVERY;
+    while front.refused().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!front.refused().is_empty(), "curl trusted an unknown CA");
+    assert!(gram.requests().is_empty());
+
+    // With it: delivered.
+    let with = hook_plugin(&front.url(), Some(ca.pem()));
+    run_hook(with.path(), &[]);
+    let got = gram.wait_for(1, DELIVERY);
+    assert_eq!(
+        got.len(),
+        1,
+        "the hook did not deliver with the plugin's CA"
+    );
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn the_hook_goes_through_the_teammates_proxy_upper_or_lower_case_and_not_for_no_proxy_hosts() {
+    let ca = TestCa::new(CA_NAME);
+    let gram = gram_admin_testkit::GramStandIn::start();
+    let front = TlsFront::new(&ca, &gram.url());
+    let proxy = gram_admin_testkit::ConnectProxy::start();
+    // gram.test resolves nowhere: only the proxy reaches it.
+    let via_proxy = hook_plugin(&front.url_as("gram.test"), Some(ca.pem()));
+    for (n, variable) in ["HTTPS_PROXY", "https_proxy"].into_iter().enumerate() {
+        run_hook(via_proxy.path(), &[(variable, &proxy.url())]);
+        let got = gram.wait_for(n + 1, DELIVERY);
+        assert_eq!(got.len(), n + 1, "not delivered through {variable}");
+    }
+    let connects: Vec<String> = proxy.requests();
+    let tunnel = format!("CONNECT gram.test:{} HTTP/1.1", front.port());
+    assert!(
+        connects.len() >= 2 && connects.iter().all(|r| r == &tunnel),
+        "{connects:?}"
+    );
+
+    // NO_PROXY names the host: straight to it, the proxy sees nothing.
+    let direct = hook_plugin(&front.url(), Some(ca.pem()));
+    let before = proxy.requests().len();
+    run_hook(
+        direct.path(),
+        &[("HTTPS_PROXY", &proxy.url()), ("NO_PROXY", "localhost")],
+    );
+    assert_eq!(gram.wait_for(3, DELIVERY).len(), 3);
+    assert_eq!(proxy.requests().len(), before, "{:?}", proxy.requests());
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}
