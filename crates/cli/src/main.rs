@@ -29,10 +29,13 @@ use shell::block_on;
 struct Cli {
     /// A PEM file of CA certificates to trust besides the system's store (a company's
     /// TLS-inspecting proxy or private CA). Saved in gram-admin's settings for later commands
-    /// (`--ca-file ''` forgets it); render, export and publish also put it in the plugin
+    /// (--no-ca-file forgets it); render, export and publish also put it in the plugin
     /// (hooks/gram-ca.pem), for the teammates' hooks.
     #[arg(long, global = true, value_name = "PEM")]
     ca_file: Option<PathBuf>,
+    /// Forget the saved --ca-file: trust the system's certificate store alone.
+    #[arg(long, global = true, conflicts_with = "ca_file")]
+    no_ca_file: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -186,7 +189,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     if let Some(ca_file) = &cli.ca_file {
-        shell::save_ca_file(ca_file)?;
+        shell::save_ca_file(Some(ca_file))?;
+    } else if cli.no_ca_file {
+        shell::save_ca_file(None)?;
     }
     match cli.command {
         Command::Render(args) => render(args, Write::Dir),

@@ -48,13 +48,9 @@ pub fn network() -> gram_admin_core::net::Network {
 }
 
 /// `--ca-file PEM`: checked (it must hold a certificate) and saved for this and later commands;
-/// an empty path forgets it.
-pub fn save_ca_file(path: &std::path::Path) -> anyhow::Result<()> {
-    let ca_file = if path.as_os_str().is_empty() {
-        None
-    } else {
-        Some(std::path::absolute(path)?)
-    };
+/// `None` (`--no-ca-file`) forgets it.
+pub fn save_ca_file(path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let ca_file = path.map(std::path::absolute).transpose()?;
     Context::new(
         Arc::new(keychain()),
         Overrides::default(),
