@@ -180,15 +180,8 @@ impl Network {
         let uri: http::Uri = url.parse().ok()?;
         let matcher = hyper_util::client::proxy::matcher::Matcher::from_system();
         let intercept = matcher.intercept(&uri)?;
-        let proxy = intercept.uri();
-        let shown = format!(
-            "{}://{}{}",
-            proxy.scheme_str().unwrap_or("http"),
-            proxy.host().unwrap_or_default(),
-            proxy.port().map(|p| format!(":{p}")).unwrap_or_default()
-        );
         Some(Proxy {
-            url: shown,
+            url: shown(intercept.uri()),
             from: proxy_variable(uri.scheme_str() == Some("https")),
         })
     }
@@ -254,16 +247,21 @@ impl Network {
 pub fn env_proxy_for(url: &str) -> Option<Proxy> {
     let uri: http::Uri = url.parse().ok()?;
     let intercept = hyper_util::client::proxy::matcher::Matcher::from_env().intercept(&uri)?;
-    let proxy = intercept.uri();
     Some(Proxy {
-        url: format!(
-            "{}://{}{}",
-            proxy.scheme_str().unwrap_or("http"),
-            proxy.host().unwrap_or_default(),
-            proxy.port().map(|p| format!(":{p}")).unwrap_or_default()
-        ),
+        url: shown(intercept.uri()),
         from: proxy_variable(uri.scheme_str() == Some("https")),
     })
+}
+
+/// A proxy's URL as errors show it: scheme, host and port — never the user name and password
+/// a proxy URL may carry.
+fn shown(proxy: &http::Uri) -> String {
+    format!(
+        "{}://{}{}",
+        proxy.scheme_str().unwrap_or("http"),
+        proxy.host().unwrap_or_default(),
+        proxy.port().map(|p| format!(":{p}")).unwrap_or_default()
+    )
 }
 
 /// Where the proxy for a URL comes from, as the matcher reads it (the first variable set).
@@ -573,6 +571,12 @@ mod tests {
         let net = Network::system();
         assert!(net.client(reqwest::Client::builder()).is_ok());
         assert_eq!(net.trust(), "the system's certificate store");
+    }
+
+    #[test]
+    fn a_proxy_is_shown_without_its_credentials() {
+        let uri: http::Uri = "http://alice:s3cret@proxy.acme.test:3128".parse().unwrap();
+        assert_eq!(shown(&uri), "http://proxy.acme.test:3128");
     }
 
     #[test]
