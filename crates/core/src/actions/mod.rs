@@ -8,13 +8,15 @@
 //! (the app as events to the window, the CLI as lines on stderr and Ctrl-C). Error sentences say
 //! what to do without naming either shell's buttons or flags; each shell adds its own remedy.
 //!
-//! One module per action: [`session`] (sign in, sign out, choose a project, status), [`preview`],
+//! One module per action: [`session`] (sign in, sign out, choose a project, status), [`network`]
+//! (the company's CA file), [`preview`],
 //! [`export`], [`keys`], [`plugins`], [`publish`] (plan, publish, rotate), [`check_hook`] and
 //! [`rollout`] (the managed settings that make the plugin required).
 
 pub mod check_hook;
 pub mod export;
 pub mod keys;
+pub mod network;
 pub mod plugins;
 pub mod preview;
 pub mod publish;
