@@ -569,7 +569,16 @@ mod tests {
     #[test]
     fn the_system_store_alone_builds_a_client() {
         let net = Network::system();
+        let started = std::time::Instant::now();
         assert!(net.client(reqwest::Client::builder()).is_ok());
+        let first = started.elapsed();
+        let started = std::time::Instant::now();
+        assert!(net.client(reqwest::Client::builder()).is_ok());
+        // Measured, not asserted: the system store is read once per Network.
+        eprintln!(
+            "TLS config from the system store: first client {first:?}, next {:?}",
+            started.elapsed()
+        );
         assert_eq!(net.trust(), "the system's certificate store");
     }
 
