@@ -358,7 +358,7 @@ impl Refused {
 /// The platform verifier, with the refusal carrying the issuer's name.
 #[derive(Debug)]
 struct NamingVerifier {
-    inner: rustls_platform_verifier::Verifier,
+    inner: Arc<dyn ServerCertVerifier>,
 }
 
 impl ServerCertVerifier for NamingVerifier {
@@ -427,7 +427,9 @@ fn build_tls(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, NetProblem>
         .with_safe_default_protocol_versions()
         .map_err(|e| NetProblem::TrustStore { why: e.to_string() })?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NamingVerifier { inner: verifier }))
+        .with_custom_certificate_verifier(Arc::new(NamingVerifier {
+            inner: Arc::new(verifier),
+        }))
         .with_no_client_auth();
     Ok(config)
 }
