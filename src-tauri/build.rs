@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "preview_marketplace",
     "managed_settings",
     "check_hook",
+    "network_settings",
+    "set_ca_file",
     "github_status",
     "github_sign_in_token",
     "github_device_start",

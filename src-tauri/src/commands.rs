@@ -2,6 +2,7 @@
 //! input, call the action, present its outcome.
 
 use gram_admin_core::actions::export::{Export, KeyChoice};
+use gram_admin_core::actions::network::{self, NetworkSettings};
 use gram_admin_core::actions::plugins::Plugins;
 use gram_admin_core::actions::preview::{self as previews, Key};
 use gram_admin_core::actions::session::{self, GramAccount, GramStatus};
@@ -164,6 +165,29 @@ pub fn managed_settings(config: OrgConfig, repository: String) -> Result<String,
     let org = config.validate()?;
     let repo = MarketplaceRepo::parse(repository.trim())?;
     Ok(rollout::managed_settings(&org, &repo))
+}
+
+/// What the app trusts besides the system's certificate store.
+#[tauri::command]
+pub fn network_settings(state: State<'_, AppState>) -> NetworkSettings {
+    network::settings(state.ctx())
+}
+
+/// Trusts the company's CA file (PEM) from now on — every client, and every plugin rendered
+/// afterwards carries it — and saves it; `null` forgets it.
+#[tauri::command]
+pub fn set_ca_file(
+    state: State<'_, AppState>,
+    github: State<'_, crate::github::GithubState>,
+    path: Option<String>,
+) -> Result<NetworkSettings, AppError> {
+    let path = path
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    let settings = network::set_ca_file(state.ctx(), path)?;
+    github.follow_network(state.ctx());
+    Ok(settings)
 }
 
 /// Signs in through Gram's own sign-in page in an app window, then keeps the session.

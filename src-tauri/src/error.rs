@@ -96,7 +96,10 @@ impl From<GramError> for AppError {
         let code = match &err {
             GramError::NotSignedIn { .. } | GramError::NoSession => ErrorCode::NotSignedIn,
             GramError::NotAllowed { .. } => ErrorCode::Forbidden,
-            GramError::Timeout { .. } | GramError::Unreachable { .. } => ErrorCode::Network,
+            GramError::Timeout { .. }
+            | GramError::Unreachable { .. }
+            | GramError::Network { .. }
+            | GramError::NetworkSetup { .. } => ErrorCode::Network,
             GramError::Keychain(_) => ErrorCode::Keychain,
             GramError::BadServer { .. } => {
                 return Self {
@@ -158,6 +161,7 @@ impl From<actions::Error> for AppError {
             actions::Error::Render(e) => e.into(),
             actions::Error::Keychain(e) => e.into(),
             actions::Error::Export(e) => (*e).into(),
+            e @ actions::Error::Network(_) => Self::new(ErrorCode::Network, e.to_string()),
         }
     }
 }

@@ -20,7 +20,8 @@ pub use crate::progress::PUBLISH_EVENT;
 /// The device flow in progress, and the switch that stops the running publish.
 #[derive(Debug)]
 pub struct GithubState {
-    flow: DeviceFlow,
+    /// Rebuilt when the network settings change (the company's CA file).
+    flow: std::sync::RwLock<DeviceFlow>,
     pending: Mutex<Option<DeviceCode>>,
     cancel: Notify,
     publishing: std::sync::Mutex<Option<Cancel>>,
@@ -30,7 +31,7 @@ impl GithubState {
     /// Signing in through `flow`.
     pub fn new(flow: DeviceFlow) -> Self {
         Self {
-            flow,
+            flow: std::sync::RwLock::new(flow),
             pending: Mutex::new(None),
             cancel: Notify::new(),
             publishing: std::sync::Mutex::new(None),
@@ -38,8 +39,24 @@ impl GithubState {
     }
 
     /// The device flow of the GitHub the app's context points at.
-    pub fn for_github(github: &gram_admin_core::actions::Github) -> Self {
-        Self::new(github.device_flow())
+    pub fn for_github(ctx: &gram_admin_core::actions::Context) -> Self {
+        Self::new(ctx.github().device_flow(&ctx.network()))
+    }
+
+    /// Signs in over the context's current network settings from now on.
+    pub fn follow_network(&self, ctx: &gram_admin_core::actions::Context) {
+        *self
+            .flow
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            ctx.github().device_flow(&ctx.network());
+    }
+
+    fn flow(&self) -> DeviceFlow {
+        self.flow
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -76,9 +93,14 @@ async fn sign_in_with(
     state: &AppState,
     token: gram_admin_core::Sensitive<String>,
 ) -> Result<GithubStatus, AppError> {
-    let login = Publisher::new(state.ctx().github().connection(token.clone()))?
-        .user()
-        .await?;
+    let login = Publisher::new(
+        state
+            .ctx()
+            .github()
+            .connection(token.clone(), &state.ctx().network()),
+    )?
+    .user()
+    .await?;
     auth::save_token(state.ctx().store(), &token)?;
     Ok(GithubStatus::SignedIn {
         login,
@@ -89,7 +111,7 @@ async fn sign_in_with(
 /// Starts GitHub's device flow: the code to show and the page to type it on.
 #[tauri::command]
 pub async fn github_device_start(github: State<'_, GithubState>) -> Result<DeviceCode, AppError> {
-    let code = github.flow.request_code().await?;
+    let code = github.flow().request_code().await?;
     *github.pending.lock().await = Some(code.clone());
     Ok(code)
 }
@@ -129,7 +151,10 @@ fn github_web(state: &AppState) -> String {
     state
         .ctx()
         .github()
-        .connection(gram_admin_core::Sensitive::new(String::new()))
+        .connection(
+            gram_admin_core::Sensitive::new(String::new()),
+            &state.ctx().network(),
+        )
         .web_url("")
 }
 
@@ -155,8 +180,9 @@ pub async fn github_device_finish(
             "Start signing in to GitHub first.",
         )
     })?;
+    let flow = github.flow();
     let token = tokio::select! {
-        token = github.flow.wait_for_token(&code) => token,
+        token = flow.wait_for_token(&code) => token,
         () = github.cancel.notified() => {
             return Err(AppError::new(ErrorCode::GithubNotSignedIn, "Signing in to GitHub was cancelled."));
         }

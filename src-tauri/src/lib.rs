@@ -36,6 +36,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::preview_marketplace,
         commands::managed_settings,
         commands::check_hook,
+        commands::network_settings,
+        commands::set_ca_file,
         github::github_status,
         github::github_sign_in_token,
         github::github_device_start,
@@ -62,7 +64,7 @@ pub fn run() {
         eprintln!("gram-admin could not start: {}", e.message);
         std::process::exit(1);
     });
-    let github = github::GithubState::for_github(state.ctx().github());
+    let github = github::GithubState::for_github(state.ctx());
     with_commands(tauri::Builder::default())
         .manage(state)
         .manage(github)

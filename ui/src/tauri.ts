@@ -13,6 +13,7 @@ import type { FeaturePlugin } from "./bindings/FeaturePlugin";
 import type { GithubStatus } from "./bindings/GithubStatus";
 import type { GramAccount } from "./bindings/GramAccount";
 import type { GramStatus } from "./bindings/GramStatus";
+import type { NetworkSettings } from "./bindings/NetworkSettings";
 import type { OrgConfig } from "./bindings/OrgConfig";
 import type { Platform } from "./bindings/Platform";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
@@ -38,6 +39,7 @@ export type {
   FeaturePlugin,
   GramAccount,
   GramStatus,
+  NetworkSettings,
   OrgConfig,
   Platform,
   PlatformInfo,
@@ -226,4 +228,14 @@ export function onPublishEvent(handler: (event: PublishEvent) => void): Promise<
  */
 export function checkHook(config: OrgConfig, platform: Platform, key: string | null): Promise<CheckHookResult> {
   return call<CheckHookResult>("check_hook", { config, platform, key });
+}
+
+/** What the app trusts besides the system's certificate store (the company's CA file). */
+export function networkSettings(): Promise<NetworkSettings> {
+  return call<NetworkSettings>("network_settings");
+}
+
+/** Trusts the company's CA file (PEM) from now on and saves it; `null` forgets it. */
+export function setCaFile(path: string | null): Promise<NetworkSettings> {
+  return call<NetworkSettings>("set_ca_file", { path });
 }

@@ -27,6 +27,15 @@ use shell::block_on;
 #[derive(Debug, Parser)]
 #[command(name = "gram-admin", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// A PEM file of CA certificates to trust besides the system's store (a company's
+    /// TLS-inspecting proxy or private CA). Saved in gram-admin's settings for later commands
+    /// (--no-ca-file forgets it); render, export and publish also put it in the plugin
+    /// (hooks/gram-ca.pem), for the teammates' hooks.
+    #[arg(long, global = true, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Forget the saved --ca-file: trust the system's certificate store alone.
+    #[arg(long, global = true, conflicts_with = "ca_file")]
+    no_ca_file: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -179,6 +188,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(ca_file) = &cli.ca_file {
+        shell::save_ca_file(Some(ca_file))?;
+    } else if cli.no_ca_file {
+        shell::save_ca_file(None)?;
+    }
     match cli.command {
         Command::Render(args) => render(args, Write::Dir),
         Command::Export(args) => render(args, Write::Zip),
@@ -370,6 +384,15 @@ fn check_hook_command(args: CheckHookArgs) -> Result<()> {
             None => writeln!(stdout, "status:  no answer")?,
         }
         writeln!(stdout, "latency: {} ms", result.latency_ms)?;
+        writeln!(stdout, "trust:   {}", result.trust)?;
+        writeln!(
+            stdout,
+            "proxy:   {}",
+            result
+                .proxy
+                .as_deref()
+                .unwrap_or("none (a direct connection)")
+        )?;
         writeln!(stdout, "answer:  {}", result.answer)?;
         if result.accepted() {
             writeln!(stdout, "{}", result.explanation)?;

@@ -127,13 +127,14 @@ fn login(args: LoginArgs) -> Result<()> {
         web: Github::web(&args.github_url)?,
         client_id: args.client_id.clone(),
     };
+    let network = crate::shell::network();
     let rt = runtime();
     let token = if args.with_token {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
         parse_token(&line)?
     } else {
-        let flow = github.device_flow();
+        let flow = github.device_flow(&network);
         let code = rt.block_on(flow.request_code())?;
         eprintln!(
             "Open {} and enter the code {} (it expires in {} min).",
@@ -143,7 +144,7 @@ fn login(args: LoginArgs) -> Result<()> {
         );
         rt.block_on(flow.wait_for_token(&code))?
     };
-    let publisher = Publisher::new(github.connection(token.clone()))?;
+    let publisher = Publisher::new(github.connection(token.clone(), &network))?;
     let login = rt.block_on(publisher.user())?;
     save_token(&keychain(), &token)?;
     println!("Signed in to GitHub as {login}; the token is kept in the system keychain.");
@@ -168,7 +169,8 @@ fn status(args: StatusArgs) -> Result<()> {
         }
         bail!(GithubError::NotSignedIn);
     };
-    let publisher = Publisher::new(github_at(&args.github_api)?.connection(token))?;
+    let publisher =
+        Publisher::new(github_at(&args.github_api)?.connection(token, &crate::shell::network()))?;
     let login = runtime().block_on(publisher.user())?;
     if args.json {
         return print_json(&Status {

@@ -38,6 +38,29 @@ pub fn context(github: Option<Github>) -> anyhow::Result<Context> {
     ))
 }
 
+/// The network every command's clients use: the system's store, the saved CA file
+/// (`--ca-file`), the proxy the environment names.
+pub fn network() -> gram_admin_core::net::Network {
+    let ca_file = settings_path()
+        .and_then(|p| gram_admin_core::gram::session::Settings::load(&p).ok())
+        .and_then(|s| s.ca_file);
+    gram_admin_core::net::Network::with_ca_file(ca_file)
+}
+
+/// `--ca-file PEM`: checked (it must hold a certificate) and saved for this and later commands;
+/// `None` (`--no-ca-file`) forgets it.
+pub fn save_ca_file(path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let ca_file = path.map(std::path::absolute).transpose()?;
+    Context::new(
+        Arc::new(keychain()),
+        Overrides::default(),
+        settings_path(),
+        Github::com(),
+    )
+    .set_ca_file(ca_file)?;
+    Ok(())
+}
+
 /// One single-threaded runtime per command (a publisher lives in the runtime it first ran in).
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -177,6 +200,23 @@ pub fn org_remedy(err: anyhow::Error, given: impl Fn(Field) -> bool) -> anyhow::
 /// The core's sentence with the CLI's remedy for a lost or missing Gram sign-in: the command
 /// that signs in.
 pub fn with_remedy(err: anyhow::Error) -> anyhow::Error {
+    let net = err
+        .downcast_ref::<actions::Error>()
+        .and_then(actions::Error::net_problem)
+        .or_else(|| {
+            err.downcast_ref::<GramError>()
+                .and_then(GramError::net_problem)
+        })
+        .or_else(|| {
+            err.downcast_ref::<gram_admin_core::github::GithubError>()
+                .and_then(|e| e.net_problem())
+        });
+    if net.is_some_and(|p| p.needs_ca()) {
+        return anyhow::anyhow!(
+            "{}\nGive the CA's PEM file with --ca-file PEM (gram-admin keeps it for later commands), or add the CA to the system's certificate store.",
+            err
+        );
+    }
     let gram = err
         .downcast_ref::<actions::Error>()
         .and_then(|e| match e {

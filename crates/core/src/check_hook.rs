@@ -32,6 +32,9 @@ use crate::platform::{Package, Platform, Shape};
 use crate::render::hook_script::{curl_config_quote, CONNECT_TIMEOUT_SECONDS};
 use crate::render::{observability_plugin, HOOK_CONFIG_PATH, OPENCODE_DATA_PATH};
 
+/// The file name the CA has beside the curl config, in a plugin and in the check's directory.
+const CA_FILE: &str = "gram-ca.pem";
+
 /// How long a check waits for Gram by default: the hook's own bound for background delivery.
 pub const DEFAULT_TIMEOUT: Duration =
     Duration::from_secs(crate::render::hook_script::BACKGROUND_MAX_SECONDS as u64);
@@ -90,6 +93,12 @@ pub struct CheckHookResult {
     pub verdict: CheckVerdict,
     /// One or two sentences: what happened and what to do.
     pub explanation: String,
+    /// The certificates curl trusted, as the hook would: "curl's default CA bundle", or the
+    /// company CA the plugin carries.
+    pub trust: String,
+    /// The proxy curl went through, from the environment as a teammate's hook reads it
+    /// (`https_proxy`/`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`); `None`: a direct connection.
+    pub proxy: Option<String>,
 }
 
 impl CheckHookResult {
@@ -148,7 +157,18 @@ pub fn check_hook(
             )
         }
     };
-    let outcome = post(&config, &body, &extra_headers, timeout)?;
+    let proxy = crate::net::env_proxy_for(&endpoint);
+    let trust = match &org.ca {
+        Some(_) => format!(
+            "the company CA the plugin carries ({}), instead of curl's default CA bundle",
+            match platform.info().shape {
+                Shape::Package(_) => crate::render::HOOK_CA_PATH,
+                Shape::Module(_) => crate::render::OPENCODE_CA_PATH,
+            }
+        ),
+        None => "curl's default CA bundle".to_owned(),
+    };
+    let outcome = post(&config, org.ca.as_deref(), &body, &extra_headers, timeout)?;
     let scrub = |s: &str| s.replace(key.expose(), &key.masked());
     let (status, latency_ms, answer, verdict, explanation) = match outcome {
         Outcome::Answered {
@@ -172,7 +192,8 @@ pub fn check_hook(
             latency_ms,
         } => {
             let error = scrub(&error);
-            let (verdict, explanation) = explain_failure(org, curl_exit, &error, timeout);
+            let (verdict, explanation) =
+                explain_failure(org, curl_exit, &error, timeout, proxy.as_ref());
             (None, latency_ms, truncate(&error), verdict, explanation)
         }
     };
@@ -185,6 +206,8 @@ pub fn check_hook(
         answer,
         verdict,
         explanation: scrub(&explanation),
+        trust,
+        proxy: proxy.map(|p| p.to_string()),
     })
 }
 
@@ -267,7 +290,16 @@ enum Outcome {
 const NO_CURL: i32 = -1;
 
 /// POSTs `body` with curl as the hook script does: `-q --config <file> --data-binary @-`.
-fn post(config: &str, body: &[u8], headers: &[String], timeout: Duration) -> Result<Outcome> {
+///
+/// With `ca`, the CA is written beside the config and curl is pointed at it with
+/// `CURL_CA_BUNDLE`, as the hook script does with the plugin's `hooks/gram-ca.pem`.
+fn post(
+    config: &str,
+    ca: Option<&str>,
+    body: &[u8],
+    headers: &[String],
+    timeout: Duration,
+) -> Result<Outcome> {
     let mut builder = tempfile::Builder::new();
     builder.prefix("gram-admin-check-");
     #[cfg(unix)]
@@ -279,6 +311,11 @@ fn post(config: &str, body: &[u8], headers: &[String], timeout: Duration) -> Res
     write_private(&path, config.as_bytes())?;
     let max_time = format!("{:.3}", timeout.as_secs_f64().max(0.001));
     let mut command = Command::new("curl");
+    if let Some(ca) = ca {
+        let ca_path = dir.path().join(CA_FILE);
+        std::fs::write(&ca_path, ca).map_err(|e| Error::io("write the CA for", &ca_path, e))?;
+        command.env("CURL_CA_BUNDLE", &ca_path);
+    }
     command.arg("-q").arg("--config").arg(&path).args([
         "--show-error",
         "--data-binary",
@@ -430,9 +467,28 @@ fn explain_failure(
     curl_exit: Option<i32>,
     error: &str,
     timeout: Duration,
+    proxy: Option<&crate::net::Proxy>,
 ) -> (CheckVerdict, String) {
     let server = org.server.as_str();
     let host = org.server.host();
+    if let Some(proxy) = proxy {
+        let words = tls_problem(error);
+        match curl_exit {
+            Some(5) => return (
+                CheckVerdict::Unresolved,
+                format!("The proxy {proxy} could not be resolved ({words}): check the proxy's address, or unset it."),
+            ),
+            Some(7) => return (
+                CheckVerdict::Refused,
+                format!("The proxy {proxy} refused the connection ({words}): check the proxy's address and port, or unset it."),
+            ),
+            Some(56) if error.contains("CONNECT") || error.contains("proxy") => return (
+                CheckVerdict::Failed,
+                format!("The proxy {proxy} refused to connect to {host} ({words}): a 407 means it wants credentials (put them in the proxy's URL); otherwise ask IT to allow {host}. Teammates behind it fail the same way."),
+            ),
+            _ => {}
+        }
+    }
     match curl_exit {
         Some(NO_CURL) => (
             CheckVerdict::NoCurl,
@@ -469,8 +525,13 @@ fn explain_failure(
             CheckVerdict::Tls,
             format!(
                 "The TLS connection to {host} failed: {}. Teammates' curl will fail the same way: fix the server's \
-                 certificate (it must be valid for {host} and trusted by the system), or install the CA that issued it.",
-                tls_problem(error)
+                 certificate (it must be valid for {host} and trusted by the system), or install the CA that issued it{}.",
+                tls_problem(error),
+                if org.ca.is_some() {
+                    " (the plugin's CA file is trusted instead of curl's bundle: it must hold the CA that signs this certificate)"
+                } else {
+                    ", or give the company's CA so the plugin carries it"
+                }
             ),
         ),
         _ => (

@@ -9,7 +9,8 @@
 //!   platform, or the whole marketplace repository — purely, with no I/O;
 //! - [`export`] writes a bundle as a deterministic flat ZIP (atomically) or into a directory;
 //! - [`preview`] shows a bundle to a human with the key masked;
-//! - [`gram`] and [`github`] are the clients of Gram's and GitHub's APIs, [`secrets`] the keychain;
+//! - [`gram`] and [`github`] are the clients of Gram's and GitHub's APIs, built over [`net`] (the
+//!   OS trust store, an extra CA, the proxy), [`secrets`] the keychain;
 //! - [`actions`] is the use-case layer: every admin action once, over all of the above, which
 //!   the desktop app's commands and the CLI's handlers adapt (parse → call → present).
 //!
@@ -26,6 +27,7 @@ pub mod github;
 pub mod gram;
 pub mod key;
 pub mod names;
+pub mod net;
 pub mod org;
 pub mod platform;
 pub mod preview;

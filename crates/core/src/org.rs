@@ -34,6 +34,10 @@ pub struct Org {
     pub server: ServerUrl,
     pub project: ProjectSlug,
     pub marketplace_name: PluginSlug,
+    /// The company CA(s) the plugin's hook trusts for Gram, PEM, certificates only: the CA file
+    /// gram-admin itself trusts ([`crate::net::Network::ca_pem`]); rendered as
+    /// `hooks/gram-ca.pem` (OpenCode: `plugin/gram-ca.pem`). `None`: the system's store.
+    pub ca: Option<String>,
 }
 
 impl OrgConfig {
@@ -65,6 +69,7 @@ impl OrgConfig {
                     server,
                     project,
                     marketplace_name,
+                    ca: None,
                 })
             }
             _ => Err(problems.into()),

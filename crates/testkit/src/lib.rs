@@ -12,6 +12,9 @@
 //! - [`closed_port`]: an address where nothing listens (a Gram that is down).
 //! - [`gram_api`]: a stateful Gram on a stand-in (sessions, orgs, projects, keys stored as
 //!   SHA-256, plugins, toolsets); tests read its final key table.
+//! - [`TestCa`] and [`TlsFront`]: a throwaway CA made at test time, and any stand-in over https
+//!   with a leaf it signed; [`ConnectProxy`]: a company's HTTP proxy that logs every request and
+//!   is the only way to the made-up `*.test` hosts.
 //! - [`fixtures`]: the test key (built at run time), the Acme org and its plugins.
 //!
 //! Every server stops when dropped; they share one server loop (`server.rs`).
@@ -23,10 +26,14 @@ mod github;
 mod gram;
 pub mod gram_api;
 pub mod hooks;
+mod proxy;
 mod server;
+mod tls;
 
 pub use contract::{contracts_dir, Contract, Operation};
 pub use git_http::{GitHttpServer, GitRequest};
 pub use github::{Access, Fault, GitRepo, GithubRequest, GithubSetup, GithubStandIn, OAuthStandIn};
 pub use gram::{closed_port, Answer, GramStandIn, HookRequest, HungServer, HOOK_OPERATIONS};
 pub use hooks::GramHooks;
+pub use proxy::ConnectProxy;
+pub use tls::{TestCa, TlsFront, TLS_NAMES};

@@ -29,4 +29,14 @@ answer: string, verdict: CheckVerdict,
 /**
  * One or two sentences: what happened and what to do.
  */
-explanation: string, };
+explanation: string, 
+/**
+ * The certificates curl trusted, as the hook would: "curl's default CA bundle", or the
+ * company CA the plugin carries.
+ */
+trust: string, 
+/**
+ * The proxy curl went through, from the environment as a teammate's hook reads it
+ * (`https_proxy`/`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`); `None`: a direct connection.
+ */
+proxy: string | null, };

@@ -11,6 +11,8 @@ const base = {
   platform: "claude",
   endpoint: "https://gram.acme.test/rpc/hooks.claude",
   event: "Notification",
+  trust: "curl's default CA bundle",
+  proxy: null,
 } as const;
 
 const ok: CheckHookResult = {
@@ -78,6 +80,21 @@ describe("the check hook screen", () => {
     expect(screen.getByTestId("check-latency").textContent).toBe("42 ms");
     expect(screen.getByTestId("check-answer").textContent).toBe("{}");
     expect(screen.getByTestId("check-explanation").textContent).toBe(ok.explanation);
+    expect(screen.getByTestId("check-trust").textContent).toBe("curl's default CA bundle");
+    expect(screen.getByTestId("check-proxy").textContent).toBe("none (a direct connection)");
+  });
+
+  it("says which CA and proxy the check used", async () => {
+    vi.mocked(tauri.checkHook).mockResolvedValue({
+      ...ok,
+      trust: "the company CA the plugin carries (hooks/gram-ca.pem), instead of curl's default CA bundle",
+      proxy: "http://proxy.acme.test:3128 (from HTTPS_PROXY)",
+    });
+    render(CheckHookScreen, { go: () => {} });
+    await fireEvent.click(screen.getByTestId("send-check"));
+    await waitFor(() => screen.getByTestId("check-result"));
+    expect(screen.getByTestId("check-trust").textContent).toContain("hooks/gram-ca.pem");
+    expect(screen.getByTestId("check-proxy").textContent).toBe("http://proxy.acme.test:3128 (from HTTPS_PROXY)");
   });
 
   it("shows a 401 as a refused key with what to do, and clears the pasted key", async () => {

@@ -14,6 +14,8 @@ vi.mock("../tauri", () => ({
   githubDeviceCancel: vi.fn(),
   githubOpenVerification: vi.fn(),
   githubSignOut: vi.fn(),
+  networkSettings: vi.fn(),
+  setCaFile: vi.fn(),
 }));
 const tauri = await import("../tauri");
 
@@ -30,6 +32,7 @@ const account = {
 };
 
 beforeEach(() => {
+  vi.mocked(tauri.networkSettings).mockResolvedValue({ ca_file: null, trust: "the system's certificate store" });
   app.gram = { state: "signed_out", server: "https://gram.acme.test" };
   app.github = { state: "signed_out" };
 });
@@ -80,5 +83,31 @@ describe("connections", () => {
     expect(tauri.githubOpenVerification).toHaveBeenCalled();
     finish({ state: "signed_in", login: "acme", source: "keychain" });
     await waitFor(() => expect(screen.getByTestId("github-login").textContent).toBe("acme"));
+  });
+
+  it("trusts the company's CA file, says what it trusts, shows a refusal and forgets it", async () => {
+    vi.mocked(tauri.setCaFile)
+      .mockRejectedValueOnce({
+        code: "network",
+        message: "gram-admin cannot use this network setting: the CA file /tmp/x.pem cannot be used (it holds no PEM certificate).",
+        problems: [],
+      })
+      .mockResolvedValueOnce({ ca_file: "/etc/acme/ca.pem", trust: "the system's certificate store and /etc/acme/ca.pem" })
+      .mockResolvedValueOnce({ ca_file: null, trust: "the system's certificate store" });
+    render(ConnectionsScreen);
+    await waitFor(() => expect(screen.getByTestId("network-trust").textContent).toContain("the system's certificate store."));
+    const input = screen.getByTestId("ca-file") as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: "/tmp/x.pem" } });
+    await fireEvent.click(screen.getByText("Trust this CA"));
+    await waitFor(() => screen.getByTestId("network-error"));
+    expect(screen.getByTestId("network-error").textContent).toContain("holds no PEM certificate");
+    await fireEvent.input(input, { target: { value: " /etc/acme/ca.pem " } });
+    await fireEvent.click(screen.getByText("Trust this CA"));
+    await waitFor(() => expect(screen.getByTestId("network-trust").textContent).toContain("and /etc/acme/ca.pem"));
+    expect(tauri.setCaFile).toHaveBeenLastCalledWith("/etc/acme/ca.pem");
+    expect(screen.queryByTestId("network-error")).toBeNull();
+    await fireEvent.click(screen.getByText("Forget it"));
+    await waitFor(() => expect(tauri.setCaFile).toHaveBeenLastCalledWith(null));
+    await waitFor(() => expect(screen.queryByText("Forget it")).toBeNull());
   });
 });

@@ -47,6 +47,8 @@ fn an_accepted_event_exits_0_and_gram_got_the_hooks_request() {
             "Sent a Claude Code test event (Notification) to {url}/rpc/hooks.claude\n\
              status:  200\n\
              latency: _ ms\n\
+             trust:   curl's default CA bundle\n\
+             proxy:   none (a direct connection)\n\
              answer:  {{}}\n\
              Gram accepted the test event (HTTP 200): Claude Code's hook reaches project \"default\" with this key.\n",
             url = gram.url()
@@ -202,4 +204,96 @@ fn the_key_reaches_curl_only_through_a_private_config_that_is_deleted_after() {
     assert!(!path.parent().expect("dir").exists(), "its directory too");
     assert_eq!(gram.requests().len(), 1);
     assert_eq!(gram.violations(), Vec::<String>::new());
+}
+
+/// `check` with `env` set (and a throwaway HOME, nothing else of the machine's environment).
+fn check_with_env(server: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    let mut args = vec![
+        "check-hook",
+        "--platform",
+        "claude",
+        "--org",
+        "Acme Corp",
+        "--project",
+        "default",
+        "--server",
+        server,
+    ];
+    args.extend(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gram-admin"))
+        .args(&args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .expect("run gram-admin");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("utf-8"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8"),
+    }
+}
+
+#[test]
+fn with_the_company_ca_and_a_proxy_the_check_says_which_it_used() {
+    let ca = gram_admin_testkit::TestCa::new("Acme Inspecting Proxy CA");
+    let gram = GramStandIn::start();
+    let front = gram_admin_testkit::TlsFront::new(&ca, &gram.url());
+    let proxy = gram_admin_testkit::ConnectProxy::start();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = key_file(tmp.path());
+    let pem = ca.write_pem(tmp.path(), "acme-ca.pem");
+    let key = key.to_str().expect("utf-8");
+
+    // Without the CA, curl refuses Gram's certificate, and the check says to give the CA.
+    let run = check_with_env(&front.url(), &["--key-file", key], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("or give the company's CA so the plugin carries it"),
+        "{}",
+        run.stderr
+    );
+
+    // With it, through the proxy (gram.test is reachable only through it).
+    let server = front.url_as("gram.test");
+    let run = check_with_env(
+        &server,
+        &["--key-file", key, "--ca-file", pem.to_str().expect("utf-8")],
+        &[("HTTPS_PROXY", &proxy.url())],
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let out = stable(&run.stdout);
+    assert!(
+        out.contains("trust:   the company CA the plugin carries (hooks/gram-ca.pem), instead of curl's default CA bundle\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("proxy:   {} (from HTTPS_PROXY)\n", proxy.url())),
+        "{out}"
+    );
+    assert_eq!(
+        proxy.requests(),
+        [format!("CONNECT gram.test:{} HTTP/1.1", front.port())]
+    );
+    assert_eq!(gram.requests().len(), 1);
+
+    // A proxy that wants credentials is named, with what to do.
+    let refusing = gram_admin_testkit::ConnectProxy::refusing();
+    let run = check_with_env(
+        &server,
+        &["--key-file", key, "--ca-file", pem.to_str().expect("utf-8")],
+        &[("https_proxy", &refusing.url())],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "The proxy {} (from https_proxy) refused to connect to gram.test",
+            refusing.url()
+        )) && run.stderr.contains("407"),
+        "{}",
+        run.stderr
+    );
 }

@@ -8,13 +8,15 @@
 //! (the app as events to the window, the CLI as lines on stderr and Ctrl-C). Error sentences say
 //! what to do without naming either shell's buttons or flags; each shell adds its own remedy.
 //!
-//! One module per action: [`session`] (sign in, sign out, choose a project, status), [`preview`],
+//! One module per action: [`session`] (sign in, sign out, choose a project, status), [`network`]
+//! (the company's CA file), [`preview`],
 //! [`export`], [`keys`], [`plugins`], [`publish`] (plan, publish, rotate), [`check_hook`] and
 //! [`rollout`] (the managed settings that make the plugin required).
 
 pub mod check_hook;
 pub mod export;
 pub mod keys;
+pub mod network;
 pub mod plugins;
 pub mod preview;
 pub mod publish;
@@ -34,6 +36,7 @@ use crate::github::{
 };
 use crate::gram::session::{Overrides, Settings};
 use crate::gram::{ExportError, GramError, SignedIn};
+use crate::net::Network;
 use crate::org::{Org, OrgConfig};
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::Problem;
@@ -91,19 +94,20 @@ impl Github {
         ServerUrl::parse_as(raw, Field::Repository, "GitHub's URL")
     }
 
-    /// The device flow through this GitHub's OAuth app.
-    pub fn device_flow(&self) -> DeviceFlow {
-        DeviceFlow::new(self.web.as_str(), &self.client_id)
+    /// The device flow through this GitHub's OAuth app, over `net`.
+    pub fn device_flow(&self, net: &Network) -> DeviceFlow {
+        DeviceFlow::new(self.web.as_str(), &self.client_id).with_network(net)
     }
 
-    /// A connection to this GitHub's API with `token`.
-    pub fn connection(&self, token: crate::Sensitive<String>) -> GithubConnection {
-        GithubConnection::new(self.api.as_str(), token)
+    /// A connection to this GitHub's API with `token`, over `net`.
+    pub fn connection(&self, token: crate::Sensitive<String>, net: &Network) -> GithubConnection {
+        GithubConnection::new(self.api.as_str(), token).with_network(net)
     }
 }
 
 /// What every action runs in: the keychain, the plain settings file, the environment's
-/// overrides, where GitHub is, and the Gram sign-in once it has been verified (kept for the
+/// overrides, where GitHub is, the network (trust store, the settings' CA file, the proxy: every
+/// client is built over it), and the Gram sign-in once it has been verified (kept for the
 /// context's life: one command in the CLI, the whole session in the app).
 #[derive(Debug)]
 pub struct Context {
@@ -111,6 +115,7 @@ pub struct Context {
     overrides: Overrides,
     settings_path: Option<PathBuf>,
     github: Github,
+    network: std::sync::RwLock<Network>,
     account: Mutex<Option<SignedIn>>,
 }
 
@@ -121,13 +126,49 @@ impl Context {
         settings_path: Option<PathBuf>,
         github: Github,
     ) -> Self {
+        let ca_file = settings_path
+            .as_deref()
+            .and_then(|p| Settings::load(p).ok())
+            .and_then(|s| s.ca_file);
         Self {
             store,
             overrides,
             settings_path,
             github,
+            network: std::sync::RwLock::new(Network::with_ca_file(ca_file)),
             account: Mutex::new(None),
         }
+    }
+
+    /// The network every client of this context is built over: the system's store, the saved
+    /// CA file ([`Context::set_ca_file`]), the proxy the environment or the OS names.
+    pub fn network(&self) -> Network {
+        self.network
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Trusts the certificates in `ca_file` (PEM) besides the system's store from now on, and
+    /// saves it in the plain settings; `None` forgets it. A file without a certificate is
+    /// refused and nothing changes.
+    pub fn set_ca_file(&self, ca_file: Option<PathBuf>) -> Result<Network, Error> {
+        let network = Network::with_ca_file(ca_file.clone());
+        network.ca_certificates().map_err(Error::Network)?;
+        let mut settings = self.settings();
+        if settings.ca_file != ca_file {
+            settings.ca_file = ca_file;
+            self.save_settings(&settings)?;
+        }
+        *self
+            .network
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = network.clone();
+        // A sign-in verified over the old settings keeps its old client: verify again.
+        if let Ok(mut account) = self.account.try_lock() {
+            *account = None;
+        }
+        Ok(network)
     }
 
     pub fn store(&self) -> &dyn SecretStore {
@@ -164,7 +205,8 @@ impl Context {
         if let Some(account) = cached.as_ref() {
             return Ok(Some(account.clone()));
         }
-        match crate::gram::session::signed_in(self.store(), &self.overrides).await {
+        match crate::gram::session::signed_in(self.store(), &self.overrides, &self.network()).await
+        {
             Ok(account) => {
                 *cached = Some(account.clone());
                 Ok(Some(account))
@@ -201,7 +243,7 @@ impl Context {
     /// A publisher with the current GitHub token (`GITHUB_TOKEN`, else the keychain's).
     pub fn publisher(&self) -> Result<Publisher, GithubError> {
         let (token, _) = auth::current_token(self.store())?.ok_or(GithubError::NotSignedIn)?;
-        Publisher::new(self.github.connection(token))
+        Publisher::new(self.github.connection(token, &self.network()))
     }
 
     /// Completes `config` from the signed-in account as `account` says, then parses it — once.
@@ -210,7 +252,16 @@ impl Context {
     /// chosen one, else the organization's only one); a server other than the account's is
     /// refused (a key minted there is never baked into a plugin that sends it elsewhere), and so
     /// is a project the organization does not have. Every problem is reported at once.
+    ///
+    /// The org carries the CA file this context trusts ([`Org::ca`]), so every plugin rendered
+    /// from it carries the company's CA for its hook.
     pub async fn org(&self, config: &OrgConfig, account: Account) -> Result<Resolved, Error> {
+        let mut resolved = self.org_from(config, account).await?;
+        resolved.org.ca = self.network().ca_pem().map_err(Error::Network)?;
+        Ok(resolved)
+    }
+
+    async fn org_from(&self, config: &OrgConfig, account: Account) -> Result<Resolved, Error> {
         let complete = [&config.org_name, &config.project_slug, &config.server_url]
             .iter()
             .all(|v| !v.trim().is_empty());
@@ -348,6 +399,9 @@ pub enum Error {
     Github(#[from] GithubError),
     #[error(transparent)]
     Keychain(#[from] SecretStoreError),
+    /// A network setting cannot be used (the CA file).
+    #[error("gram-admin cannot use this network setting: {0}.")]
+    Network(crate::net::NetProblem),
     /// An export with a minted key failed; the message says what became of the key.
     #[error(transparent)]
     Export(Box<ExportError>),
@@ -371,6 +425,20 @@ impl Error {
         match self {
             Error::Render(crate::Error::Invalid { problems }) => problems,
             _ => &[],
+        }
+    }
+
+    /// What went wrong on the network, when the user can fix it (a CA to add, a proxy).
+    pub fn net_problem(&self) -> Option<&crate::net::NetProblem> {
+        match self {
+            Error::Gram(e) => e.net_problem(),
+            Error::Github(e) => e.net_problem(),
+            Error::Network(problem) => Some(problem),
+            Error::Export(e) => match e.as_ref() {
+                ExportError::Gram(g) => g.net_problem(),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -89,7 +89,7 @@ pub async fn sign_in(
     session: Sensitive<String>,
     project: Option<&ProjectSlug>,
 ) -> Result<SignedIn, Error> {
-    let account = SignedIn::verify(GramClient::new(server)?, session).await?;
+    let account = SignedIn::verify(GramClient::new(server, &ctx.network())?, session).await?;
     let project = match project {
         Some(slug) => Some(account.project(Some(slug.as_str()))?.slug.clone()),
         None => None,
@@ -109,7 +109,7 @@ pub async fn sign_in(
 /// out is not an error.
 pub async fn sign_out(ctx: &Context) -> Result<SignedOut, Error> {
     ctx.keep(None).await;
-    let signed_out = stored::sign_out(ctx.store()).await?;
+    let signed_out = stored::sign_out(ctx.store(), &ctx.network()).await?;
     ctx.store().delete(SecretName::MarketplaceKey)?;
     Ok(signed_out)
 }

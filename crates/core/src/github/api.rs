@@ -1,7 +1,8 @@
-//! One connection to GitHub's REST API over octocrab, with the retry rules publishing needs.
+//! One connection to GitHub's REST API, with the retry rules publishing needs.
 //!
-//! octocrab's own retry and rate-limit layers are compiled out (the workspace builds it without
-//! default features): they re-send POSTs on a 5xx and ignore `Retry-After` (SPEC §7). Here:
+//! The client is reqwest, built by [`crate::net`] like every other (the OS trust store, the CA
+//! file, the proxy: octocrab's hyper connector ignored `HTTPS_PROXY`). No retry layer re-sends a
+//! POST on a 5xx or ignores `Retry-After` (SPEC §7); the rules are here:
 //! - a rate-limit answer (429, or 403 with `x-ratelimit-remaining: 0` or `Retry-After`) is
 //!   waited out — `Retry-After`, else until `x-ratelimit-reset` — when the wait is within
 //!   [`RetryPolicy::max_wait`], and the wait is reported; the request was not processed, so
@@ -13,11 +14,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use octocrab::Octocrab;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{GithubError, PublishEvent, Step};
+use crate::net::{NetProblem, Network};
 use crate::sensitive::Sensitive;
 
 /// GitHub.com's REST API. GitHub Enterprise Server's is `https://HOST/api/v3`.
@@ -29,14 +30,24 @@ pub struct GithubConnection {
     /// The REST API's base URL, e.g. [`DEFAULT_API_URL`] or `https://github.example.com/api/v3`.
     pub api_url: String,
     pub token: Sensitive<String>,
+    /// The trust store, CA file and proxy the API is reached through.
+    pub network: Network,
 }
 
 impl GithubConnection {
+    /// A connection over the system's store and the environment's proxy.
     pub fn new(api_url: impl Into<String>, token: Sensitive<String>) -> Self {
         Self {
             api_url: api_url.into(),
             token,
+            network: Network::system(),
         }
+    }
+
+    /// The same connection over `net`.
+    pub fn with_network(mut self, net: &Network) -> Self {
+        self.network = net.clone();
+        self
     }
 
     /// The web address of a page on this GitHub (`https://github.com/owner/name/commit/…`):
@@ -118,10 +129,10 @@ impl Reply {
 
 pub(crate) type EventSink = Arc<dyn Fn(&PublishEvent) + Send + Sync>;
 
-/// The HTTP side of the publisher: octocrab without its retry layer, and our rules.
+/// The HTTP side of the publisher: one reqwest client, and our rules.
 pub(crate) struct Api {
-    /// Built on first use: octocrab's client must be made inside a Tokio runtime.
-    octo: OnceLock<Result<Octocrab, String>>,
+    /// Built on first use (the CA file is read then).
+    http: OnceLock<Result<reqwest::Client, NetProblem>>,
     pub policy: RetryPolicy,
     pub events: EventSink,
     pub connection: GithubConnection,
@@ -148,37 +159,66 @@ impl Api {
             return Err(GithubError::BadApiUrl { url });
         }
         Ok(Self {
-            octo: OnceLock::new(),
+            http: OnceLock::new(),
             policy,
             events,
             connection,
         })
     }
 
-    fn client(&self) -> Result<&Octocrab, GithubError> {
-        let built = self.octo.get_or_init(|| {
-            let url = self.connection.api_url.trim_end_matches('/');
-            Octocrab::builder()
-                .base_uri(url)
-                .map_err(|e| e.to_string())?
-                .personal_token(self.connection.token.expose().clone())
-                .add_header(
-                    http::header::ACCEPT,
-                    "application/vnd.github+json".to_owned(),
-                )
-                .add_header(
-                    http::HeaderName::from_static("x-github-api-version"),
-                    "2022-11-28".to_owned(),
-                )
-                .set_connect_timeout(Some(self.policy.connect_timeout))
-                .set_read_timeout(Some(self.policy.read_timeout))
-                .build()
-                .map_err(|e| e.to_string())
+    fn client(&self, step: Step) -> Result<&reqwest::Client, GithubError> {
+        let built = self.http.get_or_init(|| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/vnd.github+json"),
+            );
+            headers.insert(
+                http::HeaderName::from_static("x-github-api-version"),
+                http::HeaderValue::from_static("2022-11-28"),
+            );
+            self.connection.network.client(
+                reqwest::Client::builder()
+                    .user_agent(crate::gram::USER_AGENT)
+                    .default_headers(headers)
+                    .connect_timeout(self.policy.connect_timeout)
+                    .read_timeout(self.policy.read_timeout)
+                    // A redirect would carry the token elsewhere; GitHub's API answers in place.
+                    .redirect(reqwest::redirect::Policy::none()),
+            )
         });
-        built.as_ref().map_err(|why| GithubError::Network {
-            step: Step::Connect,
-            why: why.clone(),
+        built.as_ref().map_err(|problem| GithubError::Connection {
+            doing: step.doing().to_owned(),
+            problem: problem.clone(),
         })
+    }
+
+    /// Sends one request, the token in its `Authorization` header (never in the URL).
+    async fn send_once<B: Serialize + ?Sized>(
+        &self,
+        http: &reqwest::Client,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let url = format!(
+            "{}/{}",
+            self.connection.api_url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
+        let method = match method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Put => reqwest::Method::PUT,
+        };
+        let mut request = http
+            .request(method, url)
+            .bearer_auth(self.connection.token.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await
     }
 
     pub fn emit(&self, event: PublishEvent) {
@@ -196,19 +236,26 @@ impl Api {
         body: Option<&B>,
         resend: Resend,
     ) -> Result<Reply, GithubError> {
-        let octo = self.client()?;
+        let http = self.client(step)?;
         let mut attempt = 1u32;
         let mut waits = 0u32;
         loop {
-            let sent = match method {
-                Method::Get => octo._get(path).await,
-                Method::Post => octo._post(path, body).await,
-                Method::Patch => octo._patch(path, body).await,
-                Method::Put => octo._put(path, body).await,
-            };
+            let sent = self.send_once(http, method, path, body).await;
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
+                    // An untrusted certificate or a refusing proxy: nothing was sent, and
+                    // trying again changes nothing.
+                    if let Some(problem) = self
+                        .connection
+                        .network
+                        .explain(&self.connection.api_url, &e)
+                    {
+                        return Err(GithubError::Connection {
+                            doing: step.doing().to_owned(),
+                            problem,
+                        });
+                    }
                     let why = transport_reason(&e);
                     if resend == Resend::Safe && attempt < self.policy.attempts {
                         self.pause(step, attempt, &why).await;
@@ -229,7 +276,7 @@ impl Api {
             let retry_after = header("retry-after");
             let remaining = header("x-ratelimit-remaining");
             let reset = header("x-ratelimit-reset");
-            let text = octo.body_to_string(response).await.unwrap_or_default();
+            let text = response.text().await.unwrap_or_default();
             let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let reply = Reply { status, body };
 
@@ -299,8 +346,8 @@ fn rate_limit_wait(retry_after: Option<&str>, reset: Option<&str>) -> Duration {
     Duration::from_secs(60)
 }
 
-/// A short reason for a failed exchange; octocrab's errors never hold the token.
-fn transport_reason(e: &octocrab::Error) -> String {
+/// A short reason for a failed exchange; the token is only ever in a header, never in an error.
+fn transport_reason(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

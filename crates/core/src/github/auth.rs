@@ -1,6 +1,5 @@
 //! Getting a GitHub token: the OAuth device flow (polled here, so each of GitHub's answers gets
-//! its own message — octocrab's helper folds `access_denied` and `expired_token` into an opaque
-//! error), or a pasted token. The token lives only in the OS keychain
+//! its own message, `access_denied` and `expired_token` included), or a pasted token. The token lives only in the OS keychain
 //! ([`SecretName::GithubToken`]); `GITHUB_TOKEN`, when set, is used instead.
 
 use std::time::Duration;
@@ -8,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::GithubError;
+use crate::net::Network;
 use crate::secrets::{SecretName, SecretStore};
 use crate::sensitive::Sensitive;
 
@@ -120,7 +120,8 @@ pub enum DevicePoll {
 /// GitHub's OAuth device flow, polled by us.
 #[derive(Debug, Clone)]
 pub struct DeviceFlow {
-    http: reqwest::Client,
+    http: Result<reqwest::Client, crate::net::NetProblem>,
+    net: Network,
     oauth_url: String,
     client_id: String,
     /// The length of GitHub's "second" between polls (tests shorten it).
@@ -150,16 +151,29 @@ impl DeviceFlow {
     /// Redirects are never followed: a 307 or 308 would re-send the form, device code and all,
     /// to wherever the answer points.
     pub fn new(oauth_url: impl Into<String>, client_id: impl Into<String>) -> Self {
+        let net = Network::system();
         Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+            http: Self::client(&net),
+            net,
             oauth_url: oauth_url.into().trim_end_matches('/').to_owned(),
             client_id: client_id.into(),
             second: Duration::from_secs(1),
         }
+    }
+
+    /// The same flow over `net` (its CA file; the proxy is the environment's either way).
+    pub fn with_network(mut self, net: &Network) -> Self {
+        self.http = Self::client(net);
+        self.net = net.clone();
+        self
+    }
+
+    fn client(net: &Network) -> Result<reqwest::Client, crate::net::NetProblem> {
+        net.client(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none()),
+        )
     }
 
     /// Scales GitHub's poll intervals (tests play a whole flow in milliseconds).
@@ -177,8 +191,15 @@ impl DeviceFlow {
             .extend_pairs(form)
             .finish();
         let url = format!("{}{path}", self.oauth_url);
-        let response = self
+        let doing = || format!("signing in to GitHub at {}", self.oauth_url);
+        let http = self
             .http
+            .as_ref()
+            .map_err(|problem| GithubError::Connection {
+                doing: doing(),
+                problem: problem.clone(),
+            })?;
+        let response = http
             .post(&url)
             .header("Accept", "application/json")
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -186,6 +207,12 @@ impl DeviceFlow {
             .send()
             .await
             .map_err(|e| {
+                if let Some(problem) = self.net.explain(&url, &e) {
+                    return GithubError::Connection {
+                        doing: doing(),
+                        problem,
+                    };
+                }
                 GithubError::DeviceFlow(format!(
                     "Could not reach GitHub's sign-in at {} ({}). Check the network, or paste a token instead.",
                     self.oauth_url,

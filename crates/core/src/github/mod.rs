@@ -205,6 +205,13 @@ pub enum GithubError {
     #[error("GitHub could not be reached while {doing} ({why}). Check the network (and --github-api), then try again; a publish never leaves the branch half-updated.", doing = step.doing())]
     Network { step: Step, why: String },
 
+    /// The connection failed in a way the user can fix: an untrusted CA, a proxy that refused.
+    #[error("GitHub could not be reached while {doing}: {problem}.")]
+    Connection {
+        doing: String,
+        problem: crate::net::NetProblem,
+    },
+
     #[error("GitHub refused {doing} ({status}{sep}{message}).", doing = step.doing(), sep = if message.is_empty() { "" } else { ": " })]
     Refused {
         step: Step,
@@ -233,6 +240,14 @@ pub enum GithubError {
 }
 
 impl GithubError {
+    /// What went wrong on the network, when the user can fix it (a CA to add, a proxy).
+    pub fn net_problem(&self) -> Option<&crate::net::NetProblem> {
+        match self {
+            GithubError::Connection { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> GithubErrorCode {
         match self {
             GithubError::NotSignedIn | GithubError::Unauthorized => GithubErrorCode::SignIn,
@@ -243,9 +258,9 @@ impl GithubError {
             GithubError::RateLimited { .. } => GithubErrorCode::RateLimited,
             GithubError::Cancelled { .. } => GithubErrorCode::Cancelled,
             GithubError::Conflict { .. } => GithubErrorCode::Conflict,
-            GithubError::Server { .. } | GithubError::Network { .. } => {
-                GithubErrorCode::Unavailable
-            }
+            GithubError::Server { .. }
+            | GithubError::Network { .. }
+            | GithubError::Connection { .. } => GithubErrorCode::Unavailable,
             _ => GithubErrorCode::Other,
         }
     }

@@ -12,6 +12,7 @@ use super::types::{
     ProjectList, Toolset, ToolsetList,
 };
 use crate::domain::ServerUrl;
+use crate::net::Network;
 use crate::sensitive::Sensitive;
 
 /// How long gram-admin waits for Gram.
@@ -47,31 +48,43 @@ pub struct GramClient {
     http: reqwest::Client,
     server: ServerUrl,
     timeouts: Timeouts,
+    net: Network,
 }
 
 impl GramClient {
-    /// A client for `server` with the default timeouts.
-    pub fn new(server: &ServerUrl) -> Result<Self, GramError> {
-        Self::with_timeouts(server, Timeouts::default())
+    /// A client for `server` with the default timeouts, over `net` (trust store, CA, proxy).
+    pub fn new(server: &ServerUrl, net: &Network) -> Result<Self, GramError> {
+        Self::with_timeouts(server, net, Timeouts::default())
     }
 
-    pub fn with_timeouts(server: &ServerUrl, timeouts: Timeouts) -> Result<Self, GramError> {
+    pub fn with_timeouts(
+        server: &ServerUrl,
+        net: &Network,
+        timeouts: Timeouts,
+    ) -> Result<Self, GramError> {
         let server = server.clone();
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| GramError::BadServer {
+            .redirect(reqwest::redirect::Policy::none());
+        let http = net
+            .client(builder)
+            .map_err(|problem| GramError::NetworkSetup {
                 server: server.to_string(),
-                why: format!("the HTTP client could not start ({})", root_cause(&e)),
+                problem,
             })?;
         Ok(Self {
             http,
             server,
             timeouts,
+            net: net.clone(),
         })
+    }
+
+    /// The network settings this client was built with.
+    pub fn network(&self) -> &Network {
+        &self.net
     }
 
     /// The server's base URL (`https://app.getgram.ai`, no trailing `/`).
@@ -350,6 +363,12 @@ impl GramClient {
                 operation: op,
                 server: self.server.to_string(),
                 after: self.timeouts.total,
+            }
+        } else if let Some(problem) = self.net.explain(self.server.as_str(), e) {
+            GramError::Network {
+                operation: op,
+                server: self.server.to_string(),
+                problem,
             }
         } else {
             GramError::Unreachable {

@@ -104,6 +104,22 @@ pub enum GramError {
         detail: String,
     },
 
+    /// The connection failed in a way the user can fix: the certificate is signed by a CA this
+    /// computer does not trust, or the proxy refused.
+    #[error("Could not reach Gram at {server} while {}: {problem}.", operation.doing())]
+    Network {
+        operation: Operation,
+        server: String,
+        problem: crate::net::NetProblem,
+    },
+
+    /// The network settings cannot be used (the CA file, the system's store).
+    #[error("gram-admin cannot connect to Gram at {server}: {problem}.")]
+    NetworkSetup {
+        server: String,
+        problem: crate::net::NetProblem,
+    },
+
     /// The server URL itself is unusable.
     #[error("{server:?} is not a usable Gram server URL: {why}.")]
     BadServer { server: String, why: String },
@@ -127,6 +143,16 @@ impl GramError {
         matches!(self, GramError::NotSignedIn { .. } | GramError::NoSession)
     }
 
+    /// What went wrong on the network, when the user can fix it (a CA to add, a proxy).
+    pub fn net_problem(&self) -> Option<&crate::net::NetProblem> {
+        match self {
+            GramError::Network { problem, .. } | GramError::NetworkSetup { problem, .. } => {
+                Some(problem)
+            }
+            _ => None,
+        }
+    }
+
     /// The operation that failed, if a Gram call failed.
     pub fn operation(&self) -> Option<Operation> {
         match self {
@@ -134,6 +160,7 @@ impl GramError {
             | GramError::Refused { operation, .. }
             | GramError::Malformed { operation, .. }
             | GramError::Timeout { operation, .. }
+            | GramError::Network { operation, .. }
             | GramError::Unreachable { operation, .. } => Some(*operation),
             _ => None,
         }

@@ -10,6 +10,7 @@ use super::account::SignedIn;
 use super::client::GramClient;
 use super::error::GramError;
 use crate::domain::ServerUrl;
+use crate::net::Network;
 use crate::secrets::{SecretName, SecretStore};
 use crate::sensitive::Sensitive;
 
@@ -105,12 +106,12 @@ pub enum SignedOut {
 /// Signs out: asks Gram to end the saved session (`auth.logout`), so no copy of it (a browser's
 /// cookie jar, a backup of the keychain) keeps working, then forgets it. The session is
 /// forgotten even when Gram cannot be reached — a sign-out never keeps it.
-pub async fn sign_out(store: &dyn SecretStore) -> Result<SignedOut, GramError> {
+pub async fn sign_out(store: &dyn SecretStore, net: &Network) -> Result<SignedOut, GramError> {
     let Some(saved) = saved_session(store)? else {
         forget_session(store)?;
         return Ok(SignedOut::WasNot);
     };
-    let ended = match saved.client() {
+    let ended = match saved.client(net) {
         Ok(client) => client.logout(&saved.session).await,
         Err(e) => Err(e),
     };
@@ -170,8 +171,9 @@ pub async fn sign_in(
     store: &dyn SecretStore,
     server: &ServerUrl,
     session: Sensitive<String>,
+    net: &Network,
 ) -> Result<SignedIn, GramError> {
-    let account = SignedIn::verify(GramClient::new(server)?, session).await?;
+    let account = SignedIn::verify(GramClient::new(server, net)?, session).await?;
     save_session(store, account.server(), account.session())?;
     Ok(account)
 }
@@ -180,15 +182,16 @@ pub async fn sign_in(
 pub async fn signed_in(
     store: &dyn SecretStore,
     overrides: &Overrides,
+    net: &Network,
 ) -> Result<SignedIn, GramError> {
     let stored = current_session(store, overrides)?;
-    SignedIn::verify(stored.client()?, stored.session).await
+    SignedIn::verify(stored.client(net)?, stored.session).await
 }
 
 impl StoredSession {
     /// A client for this session's server.
-    pub fn client(&self) -> Result<GramClient, GramError> {
-        GramClient::new(&self.server)
+    pub fn client(&self, net: &Network) -> Result<GramClient, GramError> {
+        GramClient::new(&self.server, net)
     }
 }
 
@@ -198,6 +201,10 @@ pub struct Settings {
     /// The project slug hook events go to, when the admin chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// A PEM file of CAs to trust besides the system's store (a company's TLS-inspecting proxy
+    /// or private CA); not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `$XDG_CONFIG_HOME/gram-admin/config.json`, else `~/.config/gram-admin/config.json`.
@@ -350,6 +357,7 @@ mod tests {
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
         let s = Settings {
             project: Some("default".into()),
+            ..Settings::default()
         };
         s.save(&path).unwrap();
         assert_eq!(
@@ -357,5 +365,15 @@ mod tests {
             "{\n  \"project\": \"default\"\n}\n"
         );
         assert_eq!(Settings::load(&path).unwrap(), s);
+        let with_ca = Settings {
+            ca_file: Some("/etc/acme/ca.pem".into()),
+            ..s
+        };
+        with_ca.save(&path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"project\": \"default\",\n  \"ca_file\": \"/etc/acme/ca.pem\"\n}\n"
+        );
+        assert_eq!(Settings::load(&path).unwrap(), with_ca);
     }
 }

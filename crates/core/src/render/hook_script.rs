@@ -84,6 +84,11 @@ use super::Platform;
 pub const HOOK_SCRIPT_PATH: &str = "hooks/gram-hook.sh";
 /// The curl config the script passes to curl: endpoint and headers, key included.
 pub const HOOK_CONFIG_PATH: &str = "hooks/gram-hook.curlrc";
+/// The company CA(s) the admin gave (`--ca-file`), when there are any: beside the script, the
+/// script points curl at it with `CURL_CA_BUNDLE` (curl then trusts it instead of its default
+/// bundle, as `--cacert` would; a relative `cacert` in the curl config would be relative to the
+/// agent's working directory, not to the plugin).
+pub const HOOK_CA_PATH: &str = "hooks/gram-ca.pem";
 
 /// Longest a decision event may hold the agent up when Gram does not answer, in milliseconds
 /// (a multiple of 100). Below 2 s with room for process start-up on a slow laptop.
@@ -298,6 +303,7 @@ case "$0" in
   */*) config="$PWD/${0%/*}/gram-hook.curlrc" ;;
   *) config="$PWD/gram-hook.curlrc" ;;
 esac
+[ -f "${config%/*}/gram-ca.pem" ] && { CURL_CA_BUNDLE="${config%/*}/gram-ca.pem"; export CURL_CA_BUNDLE; }
 LC_ALL=C
 export LC_ALL
 umask 077

@@ -14,13 +14,13 @@ pub mod rollout;
 use sha2::{Digest, Sha256};
 
 pub use feature::{Feature, FeaturePlugin, FeatureServer, ServerEnv};
-pub use hook_script::{curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH};
+pub use hook_script::{curl_config, hook_script, HOOK_CA_PATH, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH};
 pub use markdown::escape_table_cell;
 pub use marketplace::{marketplace, marketplace_for, Marketplace, MarketplaceSpec};
 pub use observability::{observability_plugin, observability_plugin_for};
 pub use opencode::{
-    opencode_plugin, OPENCODE_DATA_PATH, OPENCODE_MARKETPLACE_DIR, OPENCODE_MCP_LOADER,
-    OPENCODE_MODULE, OPENCODE_MODULE_PATH,
+    opencode_plugin, OPENCODE_CA_PATH, OPENCODE_DATA_PATH, OPENCODE_MARKETPLACE_DIR,
+    OPENCODE_MCP_LOADER, OPENCODE_MODULE, OPENCODE_MODULE_PATH,
 };
 
 pub use crate::platform::{

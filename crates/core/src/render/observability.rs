@@ -7,7 +7,8 @@ use crate::org::Org;
 use crate::platform::{Contents, Manifest, Package, Shape};
 
 use super::hook_script::{
-    curl_config, hook_script, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH, HOOK_TIMEOUT_SECONDS,
+    curl_config, hook_script, HOOK_CA_PATH, HOOK_CONFIG_PATH, HOOK_SCRIPT_PATH,
+    HOOK_TIMEOUT_SECONDS,
 };
 use super::{content_version, json_file, Platform, HOOKS_JSON_PATH};
 
@@ -39,6 +40,10 @@ fn hook_script_plugin(
         curl_config(org, key, platform),
         FileMode::Private,
     )?;
+    // The company's CA, for curl (the script finds it beside itself).
+    if let Some(ca) = &org.ca {
+        bundle.insert(HOOK_CA_PATH, ca.clone(), FileMode::Regular)?;
+    }
     // An agent whose hook builds envelopes gets the program that builds them.
     if let Some(adapter) = package.adapter() {
         bundle.insert(

@@ -52,6 +52,9 @@ const SCHEMA_VERSION = "hook.ingest.v1";
 const ADAPTER = "opencode";
 const ADAPTER_VERSION = "gram-admin-1.0.0";
 const DATA_FILE = "gram-observability.json";
+// The company CA(s) the admin gave gram-admin (--ca-file), when the plugin carries them: passed
+// to fetch as Bun's `tls: { ca }` (trusted instead of the default roots, like curl's --cacert).
+const CA_FILE = "gram-ca.pem";
 const DECISION_MAX_MS = 1500;
 const FLUSH_MAX_MS = 1500;
 const SEND_MAX_MS = 5000;
@@ -65,7 +68,7 @@ const DRAIN_LOCK_STALE_MS = 3600 * 1000;
 const DRAIN_LOCK_FRESH_MS = 10 * 1000;
 
 /**
- * @typedef {{ endpoint: string, project: string, key: string, spool: string }} Settings
+ * @typedef {{ endpoint: string, project: string, key: string, spool: string, ca?: string }} Settings
  * @typedef {Record<string, any>} Json
  * @typedef {{ token: string, envelope: Json, spooled: boolean }} Pending
  * @typedef {{ status: number, body: Json | null } | null} Outcome
@@ -80,6 +83,11 @@ function readSettings() {
       if (typeof data[field] !== "string" || data[field] === "") return null;
     }
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(data.spool)) return null;
+    try {
+      data.ca = readFileSync(join(here, CA_FILE), "utf8");
+    } catch {
+      delete data.ca;
+    }
     return data;
   } catch {
     return null;
@@ -301,6 +309,8 @@ function client(settings) {
         body: JSON.stringify(envelope),
         redirect: "error",
         signal: AbortSignal.timeout(ms),
+        // Bun's fetch takes the CA here; the proxy comes from HTTPS_PROXY / NO_PROXY, as Bun reads them.
+        ...(settings.ca ? { tls: { ca: settings.ca } } : {}),
       });
       const text = await response.text();
       let body = null;

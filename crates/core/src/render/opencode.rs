@@ -32,6 +32,9 @@ use super::{json_file, Platform, GENERATOR_NOTE};
 pub const OPENCODE_MODULE_PATH: &str = "plugin/gram-observability.js";
 /// The org's data the module reads (the key is in it: 0600).
 pub const OPENCODE_DATA_PATH: &str = "plugin/gram-observability.json";
+/// The company CA(s) the admin gave, when there are any: the module passes them to `fetch`
+/// (`tls: { ca }`, Bun's option).
+pub const OPENCODE_CA_PATH: &str = "plugin/gram-ca.pem";
 /// The module's source: no org value in it.
 pub const OPENCODE_MODULE: &str = include_str!("opencode.js");
 /// The marketplace repository's folder for OpenCode (its layout is a config directory's).
@@ -94,6 +97,9 @@ pub fn opencode_plugin(org: &Org, key: &HooksKey) -> Result<Bundle> {
         "spool": opencode_spool_name(org),
     });
     bundle.insert(OPENCODE_DATA_PATH, json_file(&data), FileMode::Private)?;
+    if let Some(ca) = &org.ca {
+        bundle.insert(OPENCODE_CA_PATH, ca.clone(), FileMode::Regular)?;
+    }
     Ok(bundle)
 }
 

@@ -10,6 +10,7 @@ use gram_admin_core::gram::session::{self, Overrides};
 use gram_admin_core::gram::{
     export_with_minted_key, ExportError, GramClient, GramError, SignedIn, Timeouts, ZipDestination,
 };
+use gram_admin_core::net::Network;
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
 use gram_admin_core::{render, Platform, Sensitive};
 use gram_admin_testkit::fixtures::{self, acme_config};
@@ -30,7 +31,8 @@ fn quick() -> Timeouts {
 
 async fn account(gram: &GramStandIn) -> SignedIn {
     let client =
-        GramClient::with_timeouts(&fixtures::server(&gram.url()), quick()).expect("client");
+        GramClient::with_timeouts(&fixtures::server(&gram.url()), &Network::system(), quick())
+            .expect("client");
     SignedIn::verify(client, session())
         .await
         .expect("signed in")
@@ -105,7 +107,8 @@ async fn auth_info_names_the_account_and_every_call_carries_session_and_user_age
 #[tokio::test]
 async fn a_refused_session_is_not_signed_in_and_names_the_fix() {
     let (gram, _api) = GramApi::acme();
-    let client = GramClient::new(&fixtures::server(&gram.url())).expect("client");
+    let client =
+        GramClient::new(&fixtures::server(&gram.url()), &Network::system()).expect("client");
     let err = SignedIn::verify(client, Sensitive::new("stale-session".into()))
         .await
         .expect_err("refused");
@@ -348,7 +351,8 @@ async fn a_timeout_after_gram_minted_leaves_no_live_key() {
 async fn a_gram_that_never_answers_times_out_with_a_sentence() {
     let hung = HungServer::start();
     let client =
-        GramClient::with_timeouts(&fixtures::server(&hung.url()), quick()).expect("client");
+        GramClient::with_timeouts(&fixtures::server(&hung.url()), &Network::system(), quick())
+            .expect("client");
     let started = Instant::now();
     let err = client.info(&session()).await.expect_err("timeout");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -363,7 +367,7 @@ async fn a_gram_that_never_answers_times_out_with_a_sentence() {
 #[tokio::test]
 async fn a_gram_that_is_down_is_unreachable_with_the_cause() {
     let url = closed_port();
-    let err = GramClient::new(&fixtures::server(&url))
+    let err = GramClient::new(&fixtures::server(&url), &Network::system())
         .expect("client")
         .info(&session())
         .await
@@ -382,7 +386,8 @@ async fn malformed_json_is_a_clear_error_naming_the_operation() {
         "sessionInfo",
         Answer::Json(200, serde_json::json!({"user_id": "u"})),
     );
-    let client = GramClient::new(&fixtures::server(&gram.url())).expect("client");
+    let client =
+        GramClient::new(&fixtures::server(&gram.url()), &Network::system()).expect("client");
     let err = client
         .info(&session())
         .await
@@ -576,10 +581,15 @@ async fn the_keychain_unavailable_stores_nothing_anywhere() {
     let (gram, api) = GramApi::acme();
     let config_home = tempfile::tempdir().expect("config");
     let store = MemoryStore::unavailable();
-    let err = session::sign_in(&store, &fixtures::server(&gram.url()), session())
-        .await
-        .expect_err("no keychain")
-        .to_string();
+    let err = session::sign_in(
+        &store,
+        &fixtures::server(&gram.url()),
+        session(),
+        &Network::system(),
+    )
+    .await
+    .expect_err("no keychain")
+    .to_string();
     assert!(
         err.starts_with("Could not save your Gram session in the system keychain"),
         "{err}"
@@ -589,7 +599,7 @@ async fn the_keychain_unavailable_stores_nothing_anywhere() {
         std::fs::read_dir(config_home.path()).expect("dir").count(),
         0
     );
-    let err = session::signed_in(&store, &Overrides::default())
+    let err = session::signed_in(&store, &Overrides::default(), &Network::system())
         .await
         .expect_err("nothing");
     assert!(err.to_string().contains("keychain"), "{err}");
@@ -605,6 +615,7 @@ async fn sign_in_saves_the_session_with_its_server_and_env_overrides_win() {
         &store,
         &fixtures::server(&format!("{}/", gram.url())),
         session(),
+        &Network::system(),
     )
     .await
     .expect("signed in");
@@ -618,7 +629,7 @@ async fn sign_in_saves_the_session_with_its_server_and_env_overrides_win() {
         saved,
         serde_json::json!({"server": gram.url(), "session": ACME_SESSION})
     );
-    let again = session::signed_in(&store, &Overrides::default())
+    let again = session::signed_in(&store, &Overrides::default(), &Network::system())
         .await
         .expect("saved works");
     assert_eq!(again.info().user_email, ACME_EMAIL);
@@ -629,6 +640,7 @@ async fn sign_in_saves_the_session_with_its_server_and_env_overrides_win() {
         &fresh,
         &fixtures::server(&gram.url()),
         Sensitive::new("wrong".into()),
+        &Network::system(),
     )
     .await
     .expect_err("refused");
@@ -803,6 +815,7 @@ async fn the_stand_in_plays_the_browser_sign_in_and_its_cookie_signs_in() {
         &store,
         &fixtures::server(&gram.url()),
         Sensitive::new(session.clone()),
+        &Network::system(),
     )
     .await
     .expect("the cookie is a session");
@@ -848,11 +861,18 @@ async fn a_cancelled_browser_sign_in_sets_no_cookie() {
 async fn signing_out_ends_the_session_at_gram_and_forgets_it() {
     let (gram, api) = GramApi::acme();
     let store = MemoryStore::new();
-    session::sign_in(&store, &fixtures::server(&gram.url()), session())
-        .await
-        .expect("signed in");
+    session::sign_in(
+        &store,
+        &fixtures::server(&gram.url()),
+        session(),
+        &Network::system(),
+    )
+    .await
+    .expect("signed in");
 
-    let out = session::sign_out(&store).await.expect("signed out");
+    let out = session::sign_out(&store, &Network::system())
+        .await
+        .expect("signed out");
     assert!(
         matches!(&out, session::SignedOut::Ended { server } if server.as_str() == gram.url()),
         "{out:?}"
@@ -868,14 +888,17 @@ async fn signing_out_ends_the_session_at_gram_and_forgets_it() {
     assert_eq!(logout.header("Gram-Session"), Some(ACME_SESSION));
     // The old session is refused from now on, whoever still holds a copy of it.
     let client =
-        GramClient::with_timeouts(&fixtures::server(&gram.url()), quick()).expect("client");
+        GramClient::with_timeouts(&fixtures::server(&gram.url()), &Network::system(), quick())
+            .expect("client");
     let err = client.info(&session()).await.expect_err("refused");
     assert!(matches!(err, GramError::NotSignedIn { .. }), "{err}");
     assert!(store.get(SecretName::GramSession).expect("read").is_none());
 
     // Signing out again: nothing saved, nothing sent.
     assert!(matches!(
-        session::sign_out(&store).await.expect("again"),
+        session::sign_out(&store, &Network::system())
+            .await
+            .expect("again"),
         session::SignedOut::WasNot
     ));
     assert_eq!(calls(&gram, "logout"), 1);
@@ -887,7 +910,9 @@ async fn a_gram_that_cannot_be_reached_still_gets_the_session_forgotten() {
     let store = MemoryStore::new();
     let server = closed_port();
     session::save_session(&store, &fixtures::server(&server), &session()).expect("saved");
-    let out = session::sign_out(&store).await.expect("signed out here");
+    let out = session::sign_out(&store, &Network::system())
+        .await
+        .expect("signed out here");
     match out {
         session::SignedOut::ForgottenOnly { server: s, why } => {
             assert_eq!(s.as_str(), server);
@@ -906,7 +931,9 @@ async fn a_session_gram_already_ended_signs_out_cleanly() {
     session::save_session(&store, &fixtures::server(&gram.url()), &session()).expect("saved");
     api.end_session(ACME_SESSION);
     assert!(matches!(
-        session::sign_out(&store).await.expect("signed out"),
+        session::sign_out(&store, &Network::system())
+            .await
+            .expect("signed out"),
         session::SignedOut::Ended { .. }
     ));
     assert!(store.get(SecretName::GramSession).expect("read").is_none());

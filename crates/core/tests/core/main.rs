@@ -9,6 +9,7 @@ mod gram;
 mod hook;
 mod json_reader;
 mod keychain;
+mod network;
 mod opencode;
 mod opencode_spool;
 mod parse;

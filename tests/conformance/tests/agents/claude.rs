@@ -493,3 +493,75 @@ fn event_counts_stored(requests: &[HookRequest]) -> std::collections::BTreeMap<S
     let stored: Vec<HookRequest> = requests.stored().into_iter().cloned().collect();
     event_counts(&stored)
 }
+
+/// Issue 21: a teammate behind the company's TLS-inspecting proxy. Gram is reachable only
+/// through the proxy (as `gram.test`, a name that resolves nowhere) and its certificate is
+/// signed by the company's CA, which the exported plugin carries (`hooks/gram-ca.pem`). The
+/// fake model stays direct (`NO_PROXY`). Every event arrives, and the proxy's log shows only
+/// tunnels to Gram.
+#[test]
+fn a_real_session_behind_the_company_proxy_and_ca_delivers_every_event() {
+    let _one = one_session_at_a_time();
+    if agents().is_none() {
+        return;
+    }
+    let ca = gram_admin_testkit::TestCa::new("Acme Inspecting Proxy CA");
+    let gram = GramStandIn::start();
+    let front = gram_admin_testkit::TlsFront::new(&ca, &gram.url());
+    let proxy = gram_admin_testkit::ConnectProxy::start();
+    let server = front.url_as("gram.test");
+    let sandbox = Sandbox::new();
+    let model = FakeModel::start(
+        Api::AnthropicMessages,
+        tool_script(&sandbox.path().join("ran")),
+    );
+    let mut org = gram_admin_conformance::fixture_org(&server);
+    org.ca = Some(ca.pem());
+    let bundle = gram_admin_core::render::observability_plugin(
+        &org,
+        &gram_admin_conformance::test_key(),
+        Platform::Claude,
+    )
+    .expect("render");
+    let dir = sandbox.path().join("exported");
+    unzip_exported(&bundle, &dir);
+    assert!(dir.join("hooks/gram-ca.pem").is_file());
+
+    let mut cmd = claude(&sandbox).expect("installed");
+    cmd.env("ANTHROPIC_BASE_URL", model.url())
+        .env("ANTHROPIC_API_KEY", "dummy")
+        .env("HTTPS_PROXY", proxy.url())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .args([
+            "-p",
+            "Run the two commands, then say done.",
+            "--allowedTools",
+            "Bash,Read",
+        ])
+        .arg("--plugin-dir")
+        .arg(&dir);
+    let out = run(cmd, SESSION_LIMIT);
+    assert!(out.success(), "{}", out.describe());
+    let expected = expected_events();
+    let got = gram.wait_until(DELIVERY, |r| event_counts(r) == expected);
+    assert_eq!(
+        event_counts(&got),
+        expected,
+        "events lost or extra\n{}",
+        out.describe()
+    );
+    assert_attributed(&got);
+    assert_eq!(gram.violations(), Vec::<String>::new());
+    let tunnels = proxy.requests();
+    let to_gram = format!("CONNECT gram.test:{} HTTP/1.1", front.port());
+    assert!(
+        !tunnels.is_empty() && tunnels.iter().all(|t| t == &to_gram),
+        "{tunnels:?}"
+    );
+    eprintln!(
+        "claude behind the proxy: {} events through {} tunnels, session {:.2} s",
+        got.len(),
+        tunnels.len(),
+        out.elapsed.as_secs_f64()
+    );
+}

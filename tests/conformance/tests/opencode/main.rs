@@ -464,3 +464,55 @@ fn gram_hanging_costs_one_decision_wait_then_fails_open() {
     assert_eq!(home.spooled().len(), EXPECTED.len(), "every event is kept");
     assert!(hung.accepted() >= 1, "the module did try Gram");
 }
+
+/// Issue 21: behind the company's proxy and CA. Gram is reachable only through the CONNECT proxy
+/// (as `gram.test`) with a certificate the company's CA signed; the plugin carries the CA
+/// (`plugin/gram-ca.pem`) and the module hands it to Bun's fetch (`tls: { ca }`); Bun takes the
+/// proxy from `HTTPS_PROXY`. The fake model stays direct (`NO_PROXY`).
+#[test]
+fn a_session_behind_the_company_proxy_and_ca_reports_every_event() {
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    let ca = gram_admin_testkit::TestCa::new("Acme Inspecting Proxy CA");
+    let gram = GramStandIn::start();
+    allow_all(&gram);
+    let front = gram_admin_testkit::TlsFront::new(&ca, &gram.url());
+    let proxy = gram_admin_testkit::ConnectProxy::start();
+    let model = FakeModel::start(Api::OpenAiChat, two_tools());
+    let home = Home::new(&model);
+    let mut org = gram_admin_conformance::fixture_org(&front.url_as("gram.test"));
+    org.ca = Some(ca.pem());
+    let bundle = gram_admin_core::render::observability_plugin(
+        &org,
+        &test_key(),
+        gram_admin_core::Platform::OpenCode,
+    )
+    .expect("render");
+    let bytes = gram_admin_core::export::zip_bytes(&bundle).expect("zip");
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .expect("zip")
+        .extract(home.config_dir())
+        .expect("unzip");
+    assert!(home.config_dir().join("plugin/gram-ca.pem").is_file());
+
+    let mut cmd = home.command(opencode, "make a file");
+    cmd.env("HTTPS_PROXY", proxy.url())
+        .env("NO_PROXY", "127.0.0.1,localhost");
+    let run = agents::run(cmd, SESSION_LIMIT);
+    assert!(run.success(), "opencode run failed:\n{}", run.describe());
+    let got = gram.wait_for(EXPECTED.len(), DELIVERY);
+    assert_eq!(types(&got), EXPECTED, "{}", run.describe());
+    assert_envelopes(&gram, &got, false);
+    let tunnels = proxy.requests();
+    let to_gram = format!("CONNECT gram.test:{} HTTP/1.1", front.port());
+    assert!(
+        !tunnels.is_empty() && tunnels.iter().all(|t| t == &to_gram),
+        "{tunnels:?}"
+    );
+    eprintln!(
+        "opencode behind the proxy: {} events through {} tunnels, session {:.2} s",
+        got.len(),
+        tunnels.len(),
+        run.elapsed.as_secs_f64()
+    );
+}

@@ -862,3 +862,80 @@ async fn a_publish_github_holds_back_can_be_cancelled_and_nothing_is_published()
 
     client.close().await.expect("close");
 }
+
+/// Issue 21: behind the company's proxy and CA. Gram is reachable only through the proxy (as
+/// `gram.test`) with a certificate the company's CA signed. In the app: trust the CA file
+/// (Connections → Company network), sign in, download the plugin — it carries the CA — and
+/// check the hook, which says which CA and proxy it used.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_company_proxy_and_ca_the_app_signs_in_downloads_and_checks_the_hook() {
+    let _one = one_app_at_a_time().await;
+    let Some(app) = prerequisites() else { return };
+    let ca = gram_admin_testkit::TestCa::new("Acme Inspecting Proxy CA");
+    let (gram, api) = GramApi::acme();
+    let front = gram_admin_testkit::TlsFront::new(&ca, api.url());
+    let proxy = gram_admin_testkit::ConnectProxy::start();
+    let out = tempfile::tempdir().expect("tmp");
+    let pem = ca.write_pem(out.path(), "acme-ca.pem");
+    let zip = out.path().join("acme-claude.zip");
+    let machine = Machine::new()
+        .with("GRAM_ADMIN_TEST_SAVE_PATH", zip.display().to_string())
+        .with("HTTPS_PROXY", proxy.url())
+        .with("NO_PROXY", "127.0.0.1,localhost");
+    let driver = machine.start_driver();
+    let client = connect(&driver, &app).await;
+    let server = front.url_as("gram.test");
+
+    go(&client, "connections").await;
+    fill(&client, "ca_file", &pem.display().to_string()).await;
+    click_text(&client, "Trust this CA").await;
+    wait_for_text(
+        &client,
+        "[data-testid='network-trust']",
+        &format!("and {}", pem.display()),
+    )
+    .await;
+    dismiss_toasts(&client).await;
+    click_text(&client, "Paste a session instead").await;
+    fill(&client, "gram_server", &server).await;
+    fill(&client, "gram_session", ACME_SESSION).await;
+    click_text(&client, "Sign in with this session").await;
+    wait_for_text(&client, "[data-testid='gram-email']", ACME_EMAIL).await;
+    screenshot(&format!("connections-company-network-{}", theme_suffix())).await;
+
+    open_plugin(&client).await;
+    click(&client, "[data-testid='download']").await;
+    wait_for_text(&client, "[data-testid='toast']", "Saved").await;
+    dismiss_toasts(&client).await;
+    let key = key_in_zip(&zip);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).expect("zip")).expect("zip");
+    assert!(
+        archive.by_name("hooks/gram-ca.pem").is_ok(),
+        "the ZIP carries the CA"
+    );
+
+    go(&client, "check").await;
+    fill(&client, "hooks_key", &key).await;
+    click(&client, "[data-testid='send-check']").await;
+    wait_for_text(&client, "[data-testid='check-verdict']", "Accepted").await;
+    wait_for_text(&client, "[data-testid='check-trust']", "hooks/gram-ca.pem").await;
+    wait_for_text(
+        &client,
+        "[data-testid='check-proxy']",
+        &format!("{} (from HTTPS_PROXY)", proxy.url()),
+    )
+    .await;
+    let tunnel = format!("CONNECT gram.test:{} HTTP/1.1", front.port());
+    let log = proxy.requests();
+    assert!(
+        !log.is_empty() && log.iter().all(|r| r == &tunnel),
+        "{log:?}"
+    );
+    assert!(
+        gram.requests()
+            .iter()
+            .any(|r| r.operation == "hooks#claude"),
+        "the check's event arrived"
+    );
+    client.close().await.expect("close");
+}
