@@ -2,6 +2,7 @@
 
 mod gram;
 mod publish;
+mod rollout;
 mod shell;
 
 use std::io::Write as _;
@@ -59,6 +60,9 @@ enum Command {
     Github(publish::GithubCommand),
     /// Publish the marketplace to a GitHub repository in one commit (nothing when nothing changed).
     Publish(publish::PublishArgs),
+    /// Print (or write with --out) the file that turns the observability plugin on for every
+    /// teammate through one channel: managed settings, a macOS profile, a registry file, …
+    Rollout(rollout::RolloutArgs),
     /// Send one labelled test event to Gram exactly as a teammate's hook would; show the status,
     /// the latency, Gram's answer and what it means. Exit 0 when Gram accepted it, 1 otherwise.
     CheckHook(CheckHookArgs),
@@ -225,6 +229,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plugins(command) => gram::plugins(command),
         Command::Github(command) => publish::github(command),
         Command::Publish(args) => publish::publish(args),
+        Command::Rollout(args) => rollout::rollout(args),
         Command::CheckHook(args) => check_hook_command(args),
     }
 }

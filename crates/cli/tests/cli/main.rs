@@ -9,6 +9,7 @@ use gram_admin_testkit::fixtures::test_key_text;
 mod check_hook;
 mod github;
 mod gram;
+mod rollout;
 
 struct Run {
     code: Option<i32>,

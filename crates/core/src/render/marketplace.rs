@@ -382,10 +382,7 @@ fn readme_for_copilot_admins(org: &Org, repo: &str) -> String {
     let mut w = String::new();
     let mkt = org.marketplace_name.as_str();
     let observability = Platform::Copilot.observability_plugin_name(org.slug());
-    let settings = serde_json::json!({
-        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
-        "enabledPlugins": { format!("{observability}@{mkt}"): true },
-    });
+    let settings = super::rollout::copilot_managed_settings(org, repo);
     let _ = writeln!(
         w,
         "GitHub Copilot CLI's enterprise managed settings take the same keys — for Copilot, enable \
