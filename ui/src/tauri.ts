@@ -4,6 +4,7 @@ import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
+import type { Channel } from "./bindings/Channel";
 import type { CheckHookResult } from "./bindings/CheckHookResult";
 import type { CheckVerdict } from "./bindings/CheckVerdict";
 import type { DeviceCode } from "./bindings/DeviceCode";
@@ -20,6 +21,7 @@ import type { PreviewFile } from "./bindings/PreviewFile";
 import type { PublishEvent } from "./bindings/PublishEvent";
 import type { PublishOutcome } from "./bindings/PublishOutcome";
 import type { PublishPreview } from "./bindings/PublishPreview";
+import type { Rollout } from "./bindings/Rollout";
 import type { StepInfo } from "./bindings/StepInfo";
 import { asAppError } from "./lib/errors";
 
@@ -148,9 +150,14 @@ export function previewMarketplace(config: OrgConfig, repository: string | null)
   return call<PreviewFile[]>("preview_marketplace", { config, repository });
 }
 
-/** The managed-settings JSON that makes the observability plugin required for the team. */
-export function managedSettings(config: OrgConfig, repository: string): Promise<string> {
-  return call<string>("managed_settings", { config, repository });
+/** Every rollout channel's file (managed settings, macOS profile, .reg, Codex config, …). */
+export function rolloutFiles(config: OrgConfig, repository: string): Promise<Rollout[]> {
+  return call<Rollout[]>("rollout_files", { config, repository });
+}
+
+/** Asks where to save one channel's file (native dialog) and writes it; null when cancelled. */
+export function saveRollout(config: OrgConfig, repository: string, channel: Channel): Promise<string | null> {
+  return call<string | null>("save_rollout", { config, repository, channel });
 }
 
 /** Who the saved GitHub token (or GITHUB_TOKEN) belongs to. */
