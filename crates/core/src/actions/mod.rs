@@ -112,6 +112,45 @@ pub struct Context {
     settings_path: Option<PathBuf>,
     github: Github,
     account: Mutex<Option<SignedIn>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What time it is, for the actions that schedule (a key's retirement): the system clock, or a
+/// test's.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> time::OffsetDateTime;
+}
+
+/// The system clock (UTC).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock a test sets and moves.
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl FixedClock {
+    pub fn at(now: time::OffsetDateTime) -> Arc<Self> {
+        Arc::new(Self(std::sync::Mutex::new(now)))
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: time::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Context {
@@ -127,7 +166,19 @@ impl Context {
             settings_path,
             github,
             account: Mutex::new(None),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same context on another clock (tests walk a schedule through time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the context's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     pub fn store(&self) -> &dyn SecretStore {

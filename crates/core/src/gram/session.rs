@@ -198,6 +198,9 @@ pub struct Settings {
     /// The project slug hook events go to, when the admin chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Keys a rotation replaced, to be revoked once due (ids and dates: nothing secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring: Vec<crate::actions::keys::RetiringKey>,
 }
 
 /// `$XDG_CONFIG_HOME/gram-admin/config.json`, else `~/.config/gram-admin/config.json`.
@@ -350,6 +353,7 @@ mod tests {
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
         let s = Settings {
             project: Some("default".into()),
+            ..Default::default()
         };
         s.save(&path).unwrap();
         assert_eq!(
