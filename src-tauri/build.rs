@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "gram_choose_project",
     "list_app_keys",
     "revoke_app_key",
+    "retire_keys",
     "org_plugins",
     "preview_marketplace",
     "rollout_files",

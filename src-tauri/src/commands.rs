@@ -2,6 +2,7 @@
 //! input, call the action, present its outcome.
 
 use gram_admin_core::actions::export::{Export, KeyChoice};
+use gram_admin_core::actions::keys::Retired;
 use gram_admin_core::actions::plugins::Plugins;
 use gram_admin_core::actions::preview::{self as previews, Key};
 use gram_admin_core::actions::rollout::Rollout;
@@ -129,6 +130,12 @@ pub async fn list_app_keys(state: State<'_, AppState>) -> Result<Vec<ApiKey>, Ap
 #[tauri::command]
 pub async fn revoke_app_key(state: State<'_, AppState>, id: String) -> Result<ApiKey, AppError> {
     Ok(keys::revoke(state.ctx(), &id).await?)
+}
+
+/// Revokes the keys a rotation replaced that are due; the keys still waiting, with when.
+#[tauri::command]
+pub async fn retire_keys(state: State<'_, AppState>) -> Result<Retired, AppError> {
+    Ok(keys::retire(state.ctx()).await?)
 }
 
 /// The chosen project's feature plugins, as Gram lists them.

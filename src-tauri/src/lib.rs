@@ -32,6 +32,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::gram_choose_project,
         commands::list_app_keys,
         commands::revoke_app_key,
+        commands::retire_keys,
         commands::org_plugins,
         commands::preview_marketplace,
         commands::rollout_files,

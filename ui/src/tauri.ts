@@ -21,6 +21,7 @@ import type { PreviewFile } from "./bindings/PreviewFile";
 import type { PublishEvent } from "./bindings/PublishEvent";
 import type { PublishOutcome } from "./bindings/PublishOutcome";
 import type { PublishPreview } from "./bindings/PublishPreview";
+import type { Retired } from "./bindings/Retired";
 import type { Rollout } from "./bindings/Rollout";
 import type { StepInfo } from "./bindings/StepInfo";
 import { asAppError } from "./lib/errors";
@@ -138,6 +139,11 @@ export function listAppKeys(): Promise<ApiKey[]> {
 /** Revokes one key gram-admin minted; it stops working at once. */
 export function revokeAppKey(id: string): Promise<ApiKey> {
   return call<ApiKey>("revoke_app_key", { id });
+}
+
+/** Revokes the keys a rotation replaced that are due; the ones still waiting, with when. */
+export function retireKeys(): Promise<Retired> {
+  return call<Retired>("retire_keys");
 }
 
 /** The chosen project's feature plugins, as Gram lists them. */

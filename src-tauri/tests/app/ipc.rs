@@ -399,3 +399,12 @@ fn with_the_shipped_capabilities_only_the_main_window_may_call_commands() {
         assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
     }
 }
+
+#[test]
+fn retire_keys_with_nothing_scheduled_asks_nothing_of_gram() {
+    let retired = invoke("retire_keys", json!({})).expect("nothing to retire");
+    assert_eq!(
+        retired,
+        json!({ "revoked": [], "pending": [], "problems": [] })
+    );
+}
