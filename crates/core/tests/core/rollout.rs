@@ -196,3 +196,32 @@ fn cursor_steps_name_the_repository_and_the_plugin_to_require() {
         f.text
     );
 }
+
+#[test]
+fn the_published_readme_says_how_every_agent_updates() {
+    let spec = gram_admin_core::MarketplaceSpec {
+        plugins: vec![],
+        repository: Some("acme/agent-plugins".into()),
+    };
+    let bundle = gram_admin_core::render::marketplace_for(
+        &acme(),
+        &gram_admin_core::HooksKey::placeholder(),
+        &spec,
+    )
+    .expect("render");
+    let readme = bundle
+        .files()
+        .find(|f| f.path == "README.md")
+        .map(|f| String::from_utf8(f.contents.clone()).expect("utf-8"))
+        .expect("a README");
+    let update = &readme[readme.find("## Updating").expect("an Updating section")..];
+    for step in [
+        "`claude plugin update acme-corp-observability@acme-corp-gram`",
+        "`codex plugin marketplace upgrade acme-corp-gram`, then `codex plugin add acme-corp-observability-codex@acme-corp-gram`",
+        "`copilot plugin update acme-corp-observability-copilot@acme-corp-gram`",
+        "update `acme-corp-observability-cursor` in **Settings → Plugins**",
+        "**OpenCode**: pull this repository",
+    ] {
+        assert!(update.contains(step), "missing {step}:\n{update}");
+    }
+}
