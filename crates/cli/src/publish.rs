@@ -80,6 +80,10 @@ pub struct PublishArgs {
     /// Show what would change (added, changed with diffs, removed) and write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// One line, from reads only: not published yet, N changes to publish, or up to date (the
+    /// last commit, when, by whom). Writes nothing.
+    #[arg(long, conflicts_with_all = ["dry_run", "rotate_key"])]
+    status: bool,
     /// Print the outcome (or, with --dry-run, the plan) as JSON.
     #[arg(long)]
     json: bool,
@@ -243,6 +247,17 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let publish = rt
         .block_on(Publish::prepare(&ctx, &config, target, &plugins, key))
         .map_err(|e| args.org.remedy(super::signed_out_plugins(e, &plugins)))?;
+
+    if args.status {
+        let quiet = gram_admin_core::actions::quiet();
+        let status = rt.block_on(publish.status(&ctx, &quiet))?;
+        return if args.json {
+            print_json(&status)
+        } else {
+            println!("{}", status.line());
+            Ok(())
+        };
+    }
 
     if args.dry_run {
         let quiet = gram_admin_core::actions::quiet();

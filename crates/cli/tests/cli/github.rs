@@ -99,6 +99,12 @@ fn publish_then_publish_again_says_nothing_changed() {
         dry.stdout
     );
     assert!(gh.writes().is_empty(), "a dry run writes nothing");
+    let status = run(&publish_args(&api, &key, &["--status"]), Some(&token));
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert_eq!(
+        status.stdout,
+        "acme/agent-plugins (main): not published yet.\n"
+    );
 
     let first = run(&publish_args(&api, &key, &[]), Some(&token));
     assert_eq!(first.code, Some(0), "{}", first.stderr);
@@ -123,6 +129,19 @@ fn publish_then_publish_again_says_nothing_changed() {
         first.stderr
     );
     assert!(!first.stderr.contains(&token) && !first.stdout.contains(&token));
+
+    let writes = gh.writes().len();
+    let status = run(&publish_args(&api, &key, &["--status"]), Some(&token));
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert_eq!(gh.writes().len(), writes, "a status writes nothing");
+    assert!(
+        status.stdout.starts_with(&format!(
+            "acme/agent-plugins (main): up to date (commit {}, ",
+            &head[..7]
+        )) && status.stdout.ends_with(").\n"),
+        "{}",
+        status.stdout
+    );
 
     gh.clear_requests();
     let again = run(&publish_args(&api, &key, &["--json"]), Some(&token));

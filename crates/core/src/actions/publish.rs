@@ -60,6 +60,85 @@ pub struct PublishPreview {
     pub new_key: bool,
 }
 
+/// Where the marketplace repository stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StatusState {
+    /// No commit on the branch, or none of the marketplace's files in it.
+    NotPublished,
+    /// The branch differs from what a publish would write.
+    Changes,
+    /// The branch holds exactly what a publish would write.
+    UpToDate,
+}
+
+/// The marketplace repository's state at a glance (reads only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MarketplaceStatus {
+    pub repo: String,
+    pub branch: String,
+    pub state: StatusState,
+    pub repository_exists: bool,
+    /// Files a publish would add, change or remove.
+    pub changes: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// No marketplace key is saved here: a publish mints one (its files count as changes).
+    pub new_key: bool,
+    /// The branch's last commit.
+    pub last: Option<crate::github::CommitInfo>,
+}
+
+impl MarketplaceStatus {
+    /// One line: "not published yet", "3 changes to publish", "up to date (commit abc1234,
+    /// 2026-12-04, by Ada)".
+    pub fn line(&self) -> String {
+        let last = self.last.as_ref().map(|c| {
+            format!(
+                "commit {}, {}, by {}",
+                &c.sha[..c.sha.len().min(7)],
+                c.date,
+                if c.author.is_empty() {
+                    "unknown"
+                } else {
+                    &c.author
+                }
+            )
+        });
+        let at = format!("{} ({})", self.repo, self.branch);
+        match self.state {
+            StatusState::NotPublished if !self.repository_exists => {
+                format!("{at}: not published yet (the repository does not exist).")
+            }
+            StatusState::NotPublished => format!("{at}: not published yet."),
+            StatusState::Changes => format!(
+                "{at}: {} {} to publish ({} added, {} changed, {} removed){}; last {}.",
+                self.changes,
+                if self.changes == 1 {
+                    "change"
+                } else {
+                    "changes"
+                },
+                self.added,
+                self.changed,
+                self.removed,
+                if self.new_key {
+                    ", a new hooks key among them"
+                } else {
+                    ""
+                },
+                last.unwrap_or_default()
+            ),
+            StatusState::UpToDate => {
+                format!("{at}: up to date ({}).", last.unwrap_or_default())
+            }
+        }
+    }
+}
+
 /// What a publish did.
 #[derive(Debug)]
 pub struct Published {
@@ -142,6 +221,44 @@ impl Publish {
         let publisher = publisher(ctx, progress)?;
         let plan = publisher.plan(&self.target, &self.render(&key)?).await?;
         Ok(PublishPreview { plan, new_key })
+    }
+
+    /// The repository's state at a glance, from reads only: not published yet, N changes to
+    /// publish, or up to date — with the branch's last commit (who, when).
+    pub async fn status(&self, ctx: &Context, progress: &Sink) -> Result<MarketplaceStatus, Error> {
+        let preview = self.plan(ctx, progress).await?;
+        let plan = &preview.plan;
+        let last = match &plan.head {
+            Some(head) => Some(
+                publisher(ctx, progress)?
+                    .read_commit(&self.target.repo, head)
+                    .await?,
+            ),
+            None => None,
+        };
+        // Published once the branch holds the marketplace's manifest (a README alone is not).
+        let manifest = Platform::Claude
+            .package()
+            .map_or(".claude-plugin/marketplace.json", |p| p.marketplace_path);
+        let published = last.is_some() && !plan.added.iter().any(|f| f.path == manifest);
+        let changes = plan.added.len() + plan.changed.len() + plan.removed.len();
+        let state = match (published, changes) {
+            (false, _) => StatusState::NotPublished,
+            (true, 0) => StatusState::UpToDate,
+            (true, _) => StatusState::Changes,
+        };
+        Ok(MarketplaceStatus {
+            repo: plan.repo.clone(),
+            branch: plan.branch.clone(),
+            state,
+            repository_exists: plan.repository_exists,
+            changes,
+            added: plan.added.len(),
+            changed: plan.changed.len(),
+            removed: plan.removed.len(),
+            new_key: preview.new_key,
+            last,
+        })
     }
 
     /// Publishes the marketplace as one commit (nothing when nothing changed). A cancel through
