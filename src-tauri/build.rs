@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "github_device_finish",
     "github_device_cancel",
     "github_sign_out",
+    "marketplace_status",
     "plan_publish",
     "publish_marketplace",
     "cancel_publish",

@@ -46,6 +46,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         github::github_device_finish,
         github::github_device_cancel,
         github::github_sign_out,
+        github::marketplace_status,
         github::plan_publish,
         github::publish_marketplace,
         github::cancel_publish,

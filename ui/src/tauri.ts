@@ -14,6 +14,7 @@ import type { FeaturePlugin } from "./bindings/FeaturePlugin";
 import type { GithubStatus } from "./bindings/GithubStatus";
 import type { GramAccount } from "./bindings/GramAccount";
 import type { GramStatus } from "./bindings/GramStatus";
+import type { MarketplaceStatus } from "./bindings/MarketplaceStatus";
 import type { OrgConfig } from "./bindings/OrgConfig";
 import type { Platform } from "./bindings/Platform";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
@@ -202,6 +203,11 @@ export function githubSignOut(): Promise<void> {
 /** Opens a page of the configured GitHub (the published commit) in the system browser. */
 export function githubOpenPage(url: string): Promise<void> {
   return call<void>("github_open_page", { url });
+}
+
+/** The repository at a glance: not published yet, N changes, or up to date (reads only). */
+export function marketplaceStatus(config: OrgConfig, repository: string): Promise<MarketplaceStatus> {
+  return call<MarketplaceStatus>("marketplace_status", { config, repository });
 }
 
 /** What publishing would change (nothing is written). */
