@@ -158,6 +158,9 @@ impl From<actions::Error> for AppError {
             actions::Error::Render(e) => e.into(),
             actions::Error::Keychain(e) => e.into(),
             actions::Error::Export(e) => (*e).into(),
+            e @ actions::Error::PluginsNeedSignIn => {
+                Self::new(ErrorCode::NotSignedIn, e.to_string())
+            }
         }
     }
 }

@@ -217,7 +217,7 @@ fn run(cli: Cli) -> Result<()> {
             let bundle = block_on(preview::render_marketplace(
                 &ctx, &config, repository, &plugins, &key,
             ))
-            .map_err(|e| args.org.remedy(signed_out_plugins(e, &plugins)))?;
+            .map_err(|e| args.org.remedy(e))?;
             note_placeholder(&args.org.key);
             export::write_dir(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
@@ -319,17 +319,6 @@ fn render(args: RenderArgs, to: Write) -> Result<()> {
         exported.path.display()
     )?;
     Ok(())
-}
-
-/// Signed out and no `--plugins`: the marketplace's plugins come from Gram, so say both ways on.
-fn signed_out_plugins(err: gram_admin_core::actions::Error, plugins: &Plugins) -> anyhow::Error {
-    if err.needs_sign_in() && *plugins == Plugins::FromGram {
-        return anyhow::anyhow!(
-            "{}\nThe marketplace lists your organization's plugins from Gram: sign in (gram-admin login --server URL), or give --plugins FILE (`{{\"plugins\": []}}` for the observability plugins alone).",
-            err
-        );
-    }
-    err.into()
 }
 
 fn plugins_from(path: Option<&Path>) -> Result<Plugins> {

@@ -246,7 +246,7 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let rt = runtime();
     let publish = rt
         .block_on(Publish::prepare(&ctx, &config, target, &plugins, key))
-        .map_err(|e| args.org.remedy(super::signed_out_plugins(e, &plugins)))?;
+        .map_err(|e| args.org.remedy(e))?;
 
     if args.status {
         let quiet = gram_admin_core::actions::quiet();

@@ -177,6 +177,17 @@ pub fn org_remedy(err: anyhow::Error, given: impl Fn(Field) -> bool) -> anyhow::
 /// The core's sentence with the CLI's remedy for a lost or missing Gram sign-in: the command
 /// that signs in.
 pub fn with_remedy(err: anyhow::Error) -> anyhow::Error {
+    if let Some(e @ actions::Error::PluginsNeedSignIn) = err.downcast_ref::<actions::Error>() {
+        return anyhow::anyhow!(
+            "{}",
+            e.to_string()
+                .replace(
+                    "sign in to Gram,",
+                    "sign in (gram-admin login --server URL),"
+                )
+                .replace("give a plugins file", "give --plugins FILE")
+        );
+    }
     let gram = err
         .downcast_ref::<actions::Error>()
         .and_then(|e| match e {

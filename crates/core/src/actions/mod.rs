@@ -402,6 +402,9 @@ pub enum Error {
     /// An export with a minted key failed; the message says what became of the key.
     #[error(transparent)]
     Export(Box<ExportError>),
+    /// The marketplace's feature plugins come from Gram, and nobody is signed in.
+    #[error("The marketplace lists your organization's plugins from Gram, and you are not signed in: sign in to Gram, or give a plugins file (`{{\"plugins\": []}}` for the observability plugins alone).")]
+    PluginsNeedSignIn,
 }
 
 impl From<ExportError> for Error {
@@ -427,7 +430,8 @@ impl Error {
 
     /// True when the fix is to sign in to Gram again.
     pub fn needs_sign_in(&self) -> bool {
-        matches!(self, Error::Gram(e) if e.needs_sign_in())
+        matches!(self, Error::PluginsNeedSignIn)
+            || matches!(self, Error::Gram(e) if e.needs_sign_in())
             || matches!(self, Error::Export(e) if matches!(e.as_ref(), ExportError::Gram(g) if g.needs_sign_in()))
     }
 }

@@ -177,7 +177,10 @@ impl Publish {
         } else {
             plugins.account()
         };
-        let resolved = ctx.org(config, account).await?;
+        let resolved = ctx
+            .org(config, account)
+            .await
+            .map_err(|e| plugins.explain(e))?;
         let mut market =
             plugins::marketplace(ctx, &resolved.org, resolved.account.as_ref(), plugins).await?;
         market.repository = Some(target.repo.clone());
