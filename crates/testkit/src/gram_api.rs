@@ -362,6 +362,24 @@ impl GramApi {
         });
     }
 
+    /// Mints a hooks-scoped key in Acme as gram-admin would (named `name`): the row and the
+    /// plaintext, for a test that plays a rotation without the admin's side.
+    pub fn mint_hooks_key(&self, name: &str) -> (KeyRow, String) {
+        let mut w = self.world.lock().expect("lock");
+        w.mint("org-acme", "user-admin", name, vec!["hooks".into()])
+    }
+
+    /// Revokes key `id` as `keys.revoke` does: every hook request carrying it is refused (401).
+    pub fn revoke(&self, id: &str) {
+        let mut w = self.world.lock().expect("lock");
+        let key = w
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .unwrap_or_else(|| panic!("no key {id}"));
+        key.revoked = true;
+    }
+
     /// Puts a key in the table as another tool would (not named by gram-admin).
     pub fn add_foreign_key(&self, name: &str) -> KeyRow {
         let mut w = self.world.lock().expect("lock");

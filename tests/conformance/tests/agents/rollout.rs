@@ -234,3 +234,149 @@ fn codex_installs_from_the_system_config_alone_and_reports_from_the_second_sessi
         "the machine's /etc stayed untouched"
     );
 }
+
+/// The marketplace for Gram at `server` carrying `key`, published (again) on the git server.
+fn publish_with(git: &GitHttpServer, server: &str, key: &gram_admin_core::HooksKey) {
+    let bundle =
+        render::marketplace_for(&fixture_org(server), key, &fixture_spec(server)).expect("render");
+    let dir = tempfile::tempdir().expect("tmp");
+    export::write_dir(&bundle, dir.path()).expect("write");
+    git.publish(REPO, dir.path());
+}
+
+/// Hook requests carrying `key` that Gram accepted (or refused): (event, session id).
+fn seen(
+    requests: &[gram_admin_testkit::HookRequest],
+    key: &str,
+    accepted: bool,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = requests
+        .iter()
+        .filter(|r| r.header("Gram-Key") == Some(key) && (200..300).contains(&r.status) == accepted)
+        .map(|r| {
+            (
+                r.event().unwrap_or_default(),
+                r.json()
+                    .and_then(|j| j["session_id"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A key rotation as a teammate lives it, with the real Claude Code and only the managed
+/// settings in place: the teammate who has not updated keeps being accepted during the grace
+/// period; once the old key is revoked their events are refused (401) and kept in the hook's
+/// spool; after `claude plugin marketplace update` (the README's step for a managed install) the
+/// next session reports under the new key and the drain replays every kept event under it —
+/// none lost.
+#[test]
+fn through_a_key_rotation_a_teammate_is_accepted_during_the_grace_and_loses_no_event() {
+    let _one = one_session_at_a_time();
+    let Some(claude) = agents().map(|a| a.claude.clone()) else {
+        return;
+    };
+    let (gram, api) = gram_admin_testkit::gram_api::GramApi::acme();
+    let (a_row, a) = api.mint_hooks_key("gram-admin-marketplace-a");
+    let key_a = gram_admin_core::HooksKey::parse(&a).expect("key A");
+    let git = GitHttpServer::start();
+    publish_with(&git, &gram.url(), &key_a);
+    let sandbox = Sandbox::new();
+    point_github_at(&sandbox, &git);
+    let settings = rollout_file(&fixture_org(&gram.url()), REPO, Channel::Claude).bytes;
+    let one_session = |what: &str| {
+        let scratch = tempfile::tempdir().expect("scratch");
+        let model = FakeModel::start(
+            Api::AnthropicMessages,
+            vec![
+                Turn::Shell("echo gram-rotation-ok".into()),
+                Turn::Text("Done.".into()),
+            ],
+        );
+        let out = session(&sandbox, &model, scratch.path(), &settings).expect("installed");
+        assert!(out.success(), "{what}: {}", out.describe());
+        out
+    };
+    let events = 6;
+
+    // Day 0: installed by the managed settings; reports with key A.
+    one_session("first session");
+    gram.wait_until(DELIVERY, |r| seen(r, &a, true).len() >= events);
+    assert_eq!(
+        seen(&gram.requests(), &a, true).len(),
+        events,
+        "the first session, key A"
+    );
+
+    // The admin rotates: the marketplace now carries key B; A stays live for the grace period.
+    let (_b_row, b) = api.mint_hooks_key("gram-admin-marketplace-b");
+    let key_b = gram_admin_core::HooksKey::parse(&b).expect("key B");
+    publish_with(&git, &gram.url(), &key_b);
+    one_session("a session before the teammate updates, during the grace");
+    gram.wait_until(DELIVERY, |r| seen(r, &a, true).len() >= 2 * events);
+    assert_eq!(
+        seen(&gram.requests(), &a, true).len(),
+        2 * events,
+        "not updated yet, still accepted under key A during the grace"
+    );
+
+    // The grace is over: A is revoked. The teammate (still not updated) is refused; the hook
+    // keeps every event.
+    api.revoke(&a_row.id);
+    one_session("a session after the revoke, not updated");
+    gram.wait_until(DELIVERY, |r| !seen(r, &a, false).is_empty());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let refused: std::collections::BTreeSet<(String, String)> =
+        seen(&gram.requests(), &a, false).into_iter().collect();
+    assert_eq!(
+        refused
+            .iter()
+            .map(|(e, _)| e.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        events,
+        "every event of that session refused under the revoked key: {refused:?}"
+    );
+
+    // The teammate updates as the README says (a managed install: the marketplace update).
+    let mut update = sandbox.command(&claude);
+    update.env("GIT_CONFIG_NOSYSTEM", "1").args([
+        "plugin",
+        "marketplace",
+        "update",
+        "acme-corp-gram",
+    ]);
+    let scratch = tempfile::tempdir().expect("scratch");
+    let update = with_etc_files(
+        &update,
+        scratch.path(),
+        &[("/etc/claude-code/managed-settings.json", &settings)],
+    )
+    .expect("root");
+    let updated = run(update, SESSION_LIMIT);
+    assert!(
+        updated.success(),
+        "marketplace update: {}",
+        updated.describe()
+    );
+
+    one_session("the first session after the update");
+    // Its own events and the kept ones, all under key B.
+    gram.wait_until(DELIVERY, |r| seen(r, &b, true).len() >= 2 * events);
+    let under_b: std::collections::BTreeSet<(String, String)> =
+        seen(&gram.requests(), &b, true).into_iter().collect();
+    let lost: Vec<&(String, String)> = refused.iter().filter(|e| !under_b.contains(e)).collect();
+    assert!(
+        lost.is_empty(),
+        "events kept while the key was revoked must be replayed under key B; lost: {lost:?}\nunder B: {under_b:?}"
+    );
+    assert!(under_b.len() >= 2 * events, "{under_b:?}");
+    eprintln!(
+        "claude rotation: {} events under A, {} refused after the revoke, {} accepted under B (replayed included)",
+        seen(&gram.requests(), &a, true).len(),
+        refused.len(),
+        seen(&gram.requests(), &b, true).len()
+    );
+}
