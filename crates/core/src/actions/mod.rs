@@ -9,8 +9,9 @@
 //! what to do without naming either shell's buttons or flags; each shell adds its own remedy.
 //!
 //! One module per action: [`session`] (sign in, sign out, choose a project, status), [`preview`],
-//! [`export`], [`keys`], [`plugins`], [`publish`] (plan, publish, rotate), [`check_hook`] and
-//! [`rollout`] (the managed settings that make the plugin required).
+//! [`export`], [`keys`] (list, revoke, retire what a rotation replaced), [`plugins`], [`publish`]
+//! (plan, status, publish, rotate with a grace period), [`check_hook`] and [`rollout`] (the file
+//! per channel that makes the plugin required for every teammate).
 
 pub mod check_hook;
 pub mod export;
