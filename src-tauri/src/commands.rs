@@ -3,14 +3,17 @@
 
 use gram_admin_core::actions::export::{Export, KeyChoice};
 use gram_admin_core::actions::network::{self, NetworkSettings};
+use gram_admin_core::actions::keys::Retired;
 use gram_admin_core::actions::plugins::Plugins;
 use gram_admin_core::actions::preview::{self as previews, Key};
+use gram_admin_core::actions::rollout::Rollout;
 use gram_admin_core::actions::session::{self, GramAccount, GramStatus};
 use gram_admin_core::actions::{check_hook as checks, keys, plugins, rollout};
 use gram_admin_core::check_hook::{CheckHookResult, DEFAULT_TIMEOUT};
 use gram_admin_core::github::Cancel;
 use gram_admin_core::gram::ApiKey;
 use gram_admin_core::preview::PreviewFile;
+use gram_admin_core::render::rollout::Channel;
 use gram_admin_core::{
     FeaturePlugin, HooksKey, MarketplaceRepo, OrgConfig, Platform, PlatformInfo, ProjectSlug,
     Sensitive, ServerUrl,
@@ -130,6 +133,12 @@ pub async fn revoke_app_key(state: State<'_, AppState>, id: String) -> Result<Ap
     Ok(keys::revoke(state.ctx(), &id).await?)
 }
 
+/// Revokes the keys a rotation replaced that are due; the keys still waiting, with when.
+#[tauri::command]
+pub async fn retire_keys(state: State<'_, AppState>) -> Result<Retired, AppError> {
+    Ok(keys::retire(state.ctx()).await?)
+}
+
 /// The chosen project's feature plugins, as Gram lists them.
 #[tauri::command]
 pub async fn org_plugins(state: State<'_, AppState>) -> Result<Vec<FeaturePlugin>, AppError> {
@@ -159,12 +168,33 @@ pub async fn preview_marketplace(
     .await?)
 }
 
-/// The managed-settings JSON that makes the observability plugin required for the team.
+/// Every rollout channel's file (one tab each) for the marketplace published to `repository`.
 #[tauri::command]
-pub fn managed_settings(config: OrgConfig, repository: String) -> Result<String, AppError> {
-    let org = config.validate()?;
+pub async fn rollout_files(
+    state: State<'_, AppState>,
+    config: OrgConfig,
+    repository: String,
+) -> Result<Vec<Rollout>, AppError> {
     let repo = MarketplaceRepo::parse(repository.trim())?;
-    Ok(rollout::managed_settings(&org, &repo))
+    Ok(rollout::all(state.ctx(), &config, &repo).await?)
+}
+
+/// Asks where to save one channel's file (native dialog), then writes it atomically; the path
+/// written, or `None` when the admin cancels.
+#[tauri::command]
+pub async fn save_rollout(
+    state: State<'_, AppState>,
+    config: OrgConfig,
+    repository: String,
+    channel: Channel,
+) -> Result<Option<String>, AppError> {
+    let repo = MarketplaceRepo::parse(repository.trim())?;
+    let file = rollout::rollout(state.ctx(), &config, &repo, channel).await?;
+    let Some(path) = crate::dialog::ask_save_rollout(&file.file_name).await? else {
+        return Ok(None);
+    };
+    rollout::save(&file, &path)?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// What the app trusts besides the system's certificate store.

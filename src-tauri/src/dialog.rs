@@ -26,3 +26,17 @@ pub async fn ask_save_path(file_name: &str) -> Result<Option<PathBuf>, AppError>
         .await;
     Ok(handle.map(|h| h.path().to_owned()))
 }
+
+/// Shows "Save as" for a rollout file (`file_name` suggested, any type); `None` when cancelled.
+pub async fn ask_save_rollout(file_name: &str) -> Result<Option<PathBuf>, AppError> {
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os(TEST_SAVE_PATH_ENV).filter(|p| !p.is_empty()) {
+        return Ok(Some(PathBuf::from(path)));
+    }
+    let handle = rfd::AsyncFileDialog::new()
+        .set_title("Save the rollout file")
+        .set_file_name(file_name)
+        .save_file()
+        .await;
+    Ok(handle.map(|h| h.path().to_owned()))
+}

@@ -162,6 +162,9 @@ impl From<actions::Error> for AppError {
             actions::Error::Keychain(e) => e.into(),
             actions::Error::Export(e) => (*e).into(),
             e @ actions::Error::Network(_) => Self::new(ErrorCode::Network, e.to_string()),
+            e @ actions::Error::PluginsNeedSignIn => {
+                Self::new(ErrorCode::NotSignedIn, e.to_string())
+            }
         }
     }
 }

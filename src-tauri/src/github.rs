@@ -3,7 +3,7 @@
 //! over the core's `actions::publish`.
 
 use gram_admin_core::actions::plugins::Plugins;
-use gram_admin_core::actions::publish::{Publish, PublishKey, PublishPreview};
+use gram_admin_core::actions::publish::{MarketplaceStatus, Publish, PublishKey, PublishPreview};
 use gram_admin_core::github::auth::{self, DeviceCode, DeviceFlow, TokenSource};
 use gram_admin_core::github::{Cancel, PublishOutcome, PublishTarget, Publisher};
 use gram_admin_core::{MarketplaceRepo, OrgConfig};
@@ -221,6 +221,20 @@ async fn prepared(
         PublishKey::Marketplace,
     )
     .await?)
+}
+
+/// The repository's state at a glance, from reads only: not published yet, N changes to
+/// publish, or up to date (the last commit, when, by whom).
+#[tauri::command]
+pub async fn marketplace_status(
+    state: State<'_, AppState>,
+    config: OrgConfig,
+    repository: String,
+) -> Result<MarketplaceStatus, AppError> {
+    let publish = prepared(&state, &config, &repository).await?;
+    Ok(publish
+        .status(state.ctx(), &gram_admin_core::actions::quiet())
+        .await?)
 }
 
 /// What publishing would change: added, changed (with diffs, keys masked) and removed files.

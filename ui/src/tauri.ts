@@ -4,6 +4,7 @@ import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
+import type { Channel } from "./bindings/Channel";
 import type { CheckHookResult } from "./bindings/CheckHookResult";
 import type { CheckVerdict } from "./bindings/CheckVerdict";
 import type { DeviceCode } from "./bindings/DeviceCode";
@@ -14,6 +15,7 @@ import type { GithubStatus } from "./bindings/GithubStatus";
 import type { GramAccount } from "./bindings/GramAccount";
 import type { GramStatus } from "./bindings/GramStatus";
 import type { NetworkSettings } from "./bindings/NetworkSettings";
+import type { MarketplaceStatus } from "./bindings/MarketplaceStatus";
 import type { OrgConfig } from "./bindings/OrgConfig";
 import type { Platform } from "./bindings/Platform";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
@@ -21,6 +23,8 @@ import type { PreviewFile } from "./bindings/PreviewFile";
 import type { PublishEvent } from "./bindings/PublishEvent";
 import type { PublishOutcome } from "./bindings/PublishOutcome";
 import type { PublishPreview } from "./bindings/PublishPreview";
+import type { Retired } from "./bindings/Retired";
+import type { Rollout } from "./bindings/Rollout";
 import type { StepInfo } from "./bindings/StepInfo";
 import { asAppError } from "./lib/errors";
 
@@ -140,6 +144,11 @@ export function revokeAppKey(id: string): Promise<ApiKey> {
   return call<ApiKey>("revoke_app_key", { id });
 }
 
+/** Revokes the keys a rotation replaced that are due; the ones still waiting, with when. */
+export function retireKeys(): Promise<Retired> {
+  return call<Retired>("retire_keys");
+}
+
 /** The chosen project's feature plugins, as Gram lists them. */
 export function orgPlugins(): Promise<FeaturePlugin[]> {
   return call<FeaturePlugin[]>("org_plugins");
@@ -150,9 +159,14 @@ export function previewMarketplace(config: OrgConfig, repository: string | null)
   return call<PreviewFile[]>("preview_marketplace", { config, repository });
 }
 
-/** The managed-settings JSON that makes the observability plugin required for the team. */
-export function managedSettings(config: OrgConfig, repository: string): Promise<string> {
-  return call<string>("managed_settings", { config, repository });
+/** Every rollout channel's file (managed settings, macOS profile, .reg, Codex config, …). */
+export function rolloutFiles(config: OrgConfig, repository: string): Promise<Rollout[]> {
+  return call<Rollout[]>("rollout_files", { config, repository });
+}
+
+/** Asks where to save one channel's file (native dialog) and writes it; null when cancelled. */
+export function saveRollout(config: OrgConfig, repository: string, channel: Channel): Promise<string | null> {
+  return call<string | null>("save_rollout", { config, repository, channel });
 }
 
 /** Who the saved GitHub token (or GITHUB_TOKEN) belongs to. */
@@ -191,6 +205,11 @@ export function githubSignOut(): Promise<void> {
 /** Opens a page of the configured GitHub (the published commit) in the system browser. */
 export function githubOpenPage(url: string): Promise<void> {
   return call<void>("github_open_page", { url });
+}
+
+/** The repository at a glance: not published yet, N changes, or up to date (reads only). */
+export function marketplaceStatus(config: OrgConfig, repository: string): Promise<MarketplaceStatus> {
+  return call<MarketplaceStatus>("marketplace_status", { config, repository });
 }
 
 /** What publishing would change (nothing is written). */

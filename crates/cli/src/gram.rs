@@ -39,6 +39,9 @@ pub enum KeysCommand {
         #[arg(value_name = "ID")]
         id: String,
     },
+    /// Revoke the keys a `publish --rotate-key` replaced that are due (grace over, or unused for
+    /// 24 h since the new key's first use); say what is still pending. For a daily cron job.
+    Retire(JsonArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +245,30 @@ pub fn keys(command: KeysCommand) -> Result<()> {
                         .map(|(c, w)| format!("{c:<w$}"))
                         .collect();
                     writeln!(out, "{}", cells.join("  ").trim_end())?;
+                }
+                Ok(())
+            }
+            KeysCommand::Retire(args) => {
+                let retired = key_actions::retire(&ctx).await?;
+                if args.json {
+                    return print_json(&retired);
+                }
+                let mut out = std::io::stdout().lock();
+                for key in &retired.revoked {
+                    writeln!(
+                        out,
+                        "Revoked the replaced key {} ({}…).",
+                        key.name, key.key_prefix
+                    )?;
+                }
+                for p in &retired.pending {
+                    writeln!(out, "{}", p.sentence)?;
+                }
+                if retired.revoked.is_empty() && retired.pending.is_empty() {
+                    writeln!(out, "No replaced keys are waiting to be revoked.")?;
+                }
+                for problem in &retired.problems {
+                    eprintln!("warning: {problem}");
                 }
                 Ok(())
             }

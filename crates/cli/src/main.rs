@@ -2,6 +2,7 @@
 
 mod gram;
 mod publish;
+mod rollout;
 mod shell;
 
 use std::io::Write as _;
@@ -68,6 +69,9 @@ enum Command {
     Github(publish::GithubCommand),
     /// Publish the marketplace to a GitHub repository in one commit (nothing when nothing changed).
     Publish(publish::PublishArgs),
+    /// Print (or write with --out) the file that turns the observability plugin on for every
+    /// teammate through one channel: managed settings, a macOS profile, a registry file, …
+    Rollout(rollout::RolloutArgs),
     /// Send one labelled test event to Gram exactly as a teammate's hook would; show the status,
     /// the latency, Gram's answer and what it means. Exit 0 when Gram accepted it, 1 otherwise.
     CheckHook(CheckHookArgs),
@@ -227,7 +231,7 @@ fn run(cli: Cli) -> Result<()> {
             let bundle = block_on(preview::render_marketplace(
                 &ctx, &config, repository, &plugins, &key,
             ))
-            .map_err(|e| args.org.remedy(signed_out_plugins(e, &plugins)))?;
+            .map_err(|e| args.org.remedy(e))?;
             note_placeholder(&args.org.key);
             export::write_dir(&bundle, &args.out)?;
             report(&args.out, &bundle, args.json)
@@ -239,6 +243,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plugins(command) => gram::plugins(command),
         Command::Github(command) => publish::github(command),
         Command::Publish(args) => publish::publish(args),
+        Command::Rollout(args) => rollout::rollout(args),
         Command::CheckHook(args) => check_hook_command(args),
     }
 }
@@ -328,17 +333,6 @@ fn render(args: RenderArgs, to: Write) -> Result<()> {
         exported.path.display()
     )?;
     Ok(())
-}
-
-/// Signed out and no `--plugins`: the marketplace's plugins come from Gram, so say both ways on.
-fn signed_out_plugins(err: gram_admin_core::actions::Error, plugins: &Plugins) -> anyhow::Error {
-    if err.needs_sign_in() && *plugins == Plugins::FromGram {
-        return anyhow::anyhow!(
-            "{}\nThe marketplace lists your organization's plugins from Gram: sign in (gram-admin login --server URL), or give --plugins FILE (`{{\"plugins\": []}}` for the observability plugins alone).",
-            err
-        );
-    }
-    err.into()
 }
 
 fn plugins_from(path: Option<&Path>) -> Result<Plugins> {

@@ -80,6 +80,10 @@ pub struct PublishArgs {
     /// Show what would change (added, changed with diffs, removed) and write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// One line, from reads only: not published yet, N changes to publish, or up to date (the
+    /// last commit, when, by whom). Writes nothing.
+    #[arg(long, conflicts_with_all = ["dry_run", "rotate_key"])]
+    status: bool,
     /// Print the outcome (or, with --dry-run, the plan) as JSON.
     #[arg(long)]
     json: bool,
@@ -91,10 +95,43 @@ pub struct PublishArgs {
     /// Marketplace name (default: <org slug>-gram).
     #[arg(long, value_name = "NAME")]
     marketplace_name: Option<String>,
-    /// Mint a new hooks key for this publish; the key the previous publish used is revoked once
-    /// the new commit has landed (signed in to Gram; not with --key-file or --placeholder-key).
+    /// Mint a new hooks key for this publish; the key the previous publish used stays live for
+    /// --grace, then `gram-admin keys retire` (or the app) revokes it (signed in to Gram; not with
+    /// --key-file or --placeholder-key).
     #[arg(long)]
     rotate_key: bool,
+    /// With --rotate-key: how long the previous key stays live so teammates can update, e.g. 7d,
+    /// 36h, 90m; 0 revokes it as soon as the new commit has landed. It goes earlier once unused
+    /// for 24 h after the new key's first use.
+    #[arg(long, value_name = "DURATION", requires = "rotate_key", value_parser = parse_grace, default_value = "7d")]
+    grace: std::time::Duration,
+}
+
+/// `7d`, `36h`, `90m`, `600s` or `0`.
+fn parse_grace(raw: &str) -> Result<std::time::Duration, String> {
+    let raw = raw.trim();
+    if raw == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let n: u64 = number.parse().map_err(|_| {
+        format!("{raw:?} is not a duration: give a number and a unit, e.g. 7d, 36h, 90m, or 0")
+    })?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => {
+            return Err(format!(
+                "{raw:?} is not a duration: the unit is d, h, m or s (e.g. 7d), or give 0"
+            ))
+        }
+    };
+    n.checked_mul(seconds)
+        .filter(|s| *s <= 365 * 86_400)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{raw:?} is longer than a year: give at most 365d"))
 }
 
 /// GitHub as `--github-api` says (the device flow's web address and OAuth app as the
@@ -202,7 +239,7 @@ pub fn publish(args: PublishArgs) -> Result<()> {
         (Some(_), _, true) | (_, true, true) => bail!("--rotate-key mints a new key in your Gram organization: leave out --key-file and --placeholder-key."),
         (Some(_), _, false) => PublishKey::Given(read_key(&args.org.key)?),
         (None, true, false) => PublishKey::Placeholder,
-        (None, false, true) => PublishKey::Rotate,
+        (None, false, true) => PublishKey::Rotate { grace: args.grace },
         (None, false, false) => PublishKey::Marketplace,
     };
     let plugins = plugins_from(args.plugins.as_deref())?;
@@ -211,7 +248,18 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let rt = runtime();
     let publish = rt
         .block_on(Publish::prepare(&ctx, &config, target, &plugins, key))
-        .map_err(|e| args.org.remedy(super::signed_out_plugins(e, &plugins)))?;
+        .map_err(|e| args.org.remedy(e))?;
+
+    if args.status {
+        let quiet = gram_admin_core::actions::quiet();
+        let status = rt.block_on(publish.status(&ctx, &quiet))?;
+        return if args.json {
+            print_json(&status)
+        } else {
+            println!("{}", status.line());
+            Ok(())
+        };
+    }
 
     if args.dry_run {
         let quiet = gram_admin_core::actions::quiet();
@@ -229,6 +277,12 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     let progress = Stderr::with_ctrl_c(&rt);
     let published = rt.block_on(publish.run(&ctx, &progress))?;
     if let Some(rotation) = &published.rotation {
+        if let Some(retiring) = &rotation.retiring {
+            eprintln!(
+                "The marketplace now carries {}…. {} Teammates update their plugin meanwhile (see the repository's README); `gram-admin keys retire` revokes it when due.",
+                rotation.new_prefix, retiring.sentence
+            );
+        }
         if let Some(old) = &rotation.revoked {
             eprintln!(
                 "Revoked the previous hooks key {} ({}…); the marketplace now carries {}….",

@@ -217,6 +217,17 @@ pub fn with_remedy(err: anyhow::Error) -> anyhow::Error {
             err
         );
     }
+    if let Some(e @ actions::Error::PluginsNeedSignIn) = err.downcast_ref::<actions::Error>() {
+        return anyhow::anyhow!(
+            "{}",
+            e.to_string()
+                .replace(
+                    "sign in to Gram,",
+                    "sign in (gram-admin login --server URL),"
+                )
+                .replace("give a plugins file", "give --plugins FILE")
+        );
+    }
     let gram = err
         .downcast_ref::<actions::Error>()
         .and_then(|e| match e {

@@ -37,6 +37,9 @@ pub struct KeyRow {
     pub sha256: String,
     pub created_at: String,
     pub revoked: bool,
+    /// When the key was last used (RFC 3339), as `keys.list` shows it; set by a test
+    /// ([`GramApi::key_used_at`]).
+    pub last_accessed_at: Option<String>,
 }
 
 impl KeyRow {
@@ -45,7 +48,7 @@ impl KeyRow {
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut row = json!({
             "id": self.id,
             "organization_id": self.organization_id,
             "created_by_user_id": self.created_by_user_id,
@@ -54,7 +57,11 @@ impl KeyRow {
             "scopes": self.scopes,
             "created_at": self.created_at,
             "updated_at": self.created_at,
-        })
+        });
+        if let Some(at) = &self.last_accessed_at {
+            row["last_accessed_at"] = json!(at);
+        }
+        row
     }
 }
 
@@ -327,6 +334,18 @@ impl GramApi {
             .cloned()
     }
 
+    /// Records that the key whose prefix is `prefix` was used at `when` (RFC 3339), as Gram does
+    /// when a hook request carries it.
+    pub fn key_used_at(&self, prefix: &str, when: &str) {
+        let mut w = self.world.lock().expect("lock");
+        let key = w
+            .keys
+            .iter_mut()
+            .find(|k| k.key_prefix == prefix)
+            .unwrap_or_else(|| panic!("no key {prefix}"));
+        key.last_accessed_at = Some(when.to_owned());
+    }
+
     /// Ends a session (signed out elsewhere, expired): every later call with it answers 401.
     pub fn end_session(&self, session: &str) {
         self.world.lock().expect("lock").sessions.remove(session);
@@ -341,6 +360,24 @@ impl GramApi {
             name: name.into(),
             slug: slug.into(),
         });
+    }
+
+    /// Mints a hooks-scoped key in Acme as gram-admin would (named `name`): the row and the
+    /// plaintext, for a test that plays a rotation without the admin's side.
+    pub fn mint_hooks_key(&self, name: &str) -> (KeyRow, String) {
+        let mut w = self.world.lock().expect("lock");
+        w.mint("org-acme", "user-admin", name, vec!["hooks".into()])
+    }
+
+    /// Revokes key `id` as `keys.revoke` does: every hook request carrying it is refused (401).
+    pub fn revoke(&self, id: &str) {
+        let mut w = self.world.lock().expect("lock");
+        let key = w
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .unwrap_or_else(|| panic!("no key {id}"));
+        key.revoked = true;
     }
 
     /// Puts a key in the table as another tool would (not named by gram-admin).
@@ -408,6 +445,7 @@ impl World {
             sha256: sha256_hex(&plaintext),
             created_at: timestamp(n),
             revoked: false,
+            last_accessed_at: None,
         };
         self.keys.push(row.clone());
         (row, plaintext)

@@ -229,19 +229,38 @@ fn preview_reveals_the_key_only_when_asked() {
 }
 
 #[test]
-fn managed_settings_names_the_marketplace_and_the_required_plugin() {
-    let text = invoke(
-        "managed_settings",
+fn rollout_files_give_one_tab_per_channel_and_name_the_required_plugin() {
+    let files = invoke(
+        "rollout_files",
         json!({ "config": config(), "repository": "acme/agent-plugins" }),
     )
-    .expect("snippet");
-    let snippet: Value = serde_json::from_str(text.as_str().expect("a string")).expect("JSON");
+    .expect("rollout files");
+    let files = files.as_array().expect("a list");
+    let channels: Vec<&str> = files
+        .iter()
+        .map(|f| f["channel"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        snippet["enabledPlugins"]["acme-corp-observability@acme-corp-gram"],
+        channels,
+        [
+            "claude",
+            "claude-macos",
+            "claude-windows",
+            "codex",
+            "cursor",
+            "copilot"
+        ]
+    );
+    let claude: Value =
+        serde_json::from_str(files[0]["text"].as_str().expect("text")).expect("JSON");
+    assert_eq!(
+        claude["enabledPlugins"]["acme-corp-observability@acme-corp-gram"],
         true
     );
+    assert_eq!(files[0]["file_name"], "managed-settings.json");
+    assert!(files[0].get("bytes").is_none(), "bytes stay in the shell");
     let err = invoke(
-        "managed_settings",
+        "rollout_files",
         json!({ "config": config(), "repository": "not a repo" }),
     )
     .expect_err("bad repository");
@@ -379,4 +398,13 @@ fn with_the_shipped_capabilities_only_the_main_window_may_call_commands() {
             .expect_err(cmd);
         assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
     }
+}
+
+#[test]
+fn retire_keys_with_nothing_scheduled_asks_nothing_of_gram() {
+    let retired = invoke("retire_keys", json!({})).expect("nothing to retire");
+    assert_eq!(
+        retired,
+        json!({ "revoked": [], "pending": [], "problems": [] })
+    );
 }

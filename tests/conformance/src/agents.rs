@@ -338,3 +338,74 @@ pub fn run(mut cmd: Command, limit: Duration) -> Finished {
         }
     }
 }
+
+/// `cmd`, run where `files` (absolute paths under `/etc` → contents) exist: in a private mount
+/// namespace (`unshare --mount --propagation private`) with an overlay on `/etc` whose writes
+/// land in `scratch`, so the machine's `/etc` is never touched. The environment is `cmd`'s
+/// (cleared first, as [`Sandbox::command`] does), and so is its working directory. `None`, after
+/// a warning, when not root: only root may make the namespace and the mounts.
+pub fn with_etc_files(cmd: &Command, scratch: &Path, files: &[(&str, &[u8])]) -> Option<Command> {
+    if !is_root() {
+        eprintln!(
+            "WARNING: not root: a test that places managed settings under /etc needs a private mount namespace (unshare) and is SKIPPED."
+        );
+        return None;
+    }
+    let (upper, work, staged) = (
+        scratch.join("upper"),
+        scratch.join("work"),
+        scratch.join("staged"),
+    );
+    for dir in [&upper, &work, &staged] {
+        std::fs::create_dir_all(dir).expect("scratch dirs");
+    }
+    let mut script = String::from(
+        "set -e\nmount -t overlay overlay -o \"lowerdir=/etc,upperdir=$GRAM_TEST_UPPER,workdir=$GRAM_TEST_WORK\" /etc\n",
+    );
+    for (i, (path, bytes)) in files.iter().enumerate() {
+        assert!(path.starts_with("/etc/"), "{path} is not under /etc");
+        let staged_file = staged.join(i.to_string());
+        std::fs::write(&staged_file, bytes).expect("stage a file");
+        let dir = Path::new(path).parent().expect("a parent");
+        script.push_str(&format!(
+            "mkdir -p '{}'\ncp '{}' '{}'\n",
+            dir.display(),
+            staged_file.display(),
+            path
+        ));
+    }
+    script.push_str("unset GRAM_TEST_UPPER GRAM_TEST_WORK\nexec \"$@\"\n");
+    let mut wrapped = Command::new("unshare");
+    wrapped.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+        .env("GRAM_TEST_UPPER", &upper)
+        .env("GRAM_TEST_WORK", &work)
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(Stdio::null());
+    Some(wrapped)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -7,7 +7,8 @@ import type { PlatformInfo } from "../bindings/PlatformInfo";
 import type { StepInfo } from "../bindings/StepInfo";
 import { asAppError } from "./errors";
 import type { ScreenId } from "./nav";
-import { githubStatus, gramStatus, listPlatforms, listPublishSteps, type SessionLost } from "../tauri";
+import { githubStatus, gramStatus, listPlatforms, listPublishSteps, retireKeys, type SessionLost } from "../tauri";
+import { toast } from "./toasts.svelte";
 
 export type GramView =
   | { state: "loading" }
@@ -77,6 +78,22 @@ export async function refreshGram(): Promise<void> {
   } catch (err) {
     const error = asAppError(err);
     app.gram = error.code === "not_signed_in" ? { state: "signed_out", server: null } : { state: "error", error };
+  }
+}
+
+/**
+ * At start, signed in: revokes the keys a rotation replaced that are due (the grace is over, or
+ * nobody has used them for 24 h since the new key's first use), and says so.
+ */
+export async function retireDueKeys(): Promise<void> {
+  if (app.gram.state !== "signed_in") return;
+  try {
+    const retired = await retireKeys();
+    for (const key of retired.revoked) {
+      toast({ kind: "ok", title: `Revoked the replaced key ${key.key_prefix}…`, detail: "Its grace period is over: the marketplace carries the new key." });
+    }
+  } catch {
+    // The Keys screen retries and shows what went wrong.
   }
 }
 

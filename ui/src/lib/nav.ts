@@ -14,7 +14,7 @@ export const SCREENS: readonly Screen[] = [
   { id: "marketplace", title: "Marketplace", hint: "Publish the plugin repository" },
   { id: "keys", title: "Keys", hint: "Hooks keys this app minted" },
   { id: "check", title: "Check hook", hint: "Send one test event" },
-  { id: "settings", title: "Settings snippet", hint: "Make the plugin required" },
+  { id: "settings", title: "Roll out", hint: "Every teammate, no command" },
 ];
 
 const LAST_SCREEN = "gram-admin.last-screen";

@@ -5,7 +5,11 @@ import { app } from "../lib/app.svelte";
 import { toasts } from "../lib/toasts.svelte";
 import KeysScreen from "./KeysScreen.svelte";
 
-vi.mock("../tauri", () => ({ listAppKeys: vi.fn(), revokeAppKey: vi.fn() }));
+vi.mock("../tauri", () => ({
+  listAppKeys: vi.fn(),
+  revokeAppKey: vi.fn(),
+  retireKeys: vi.fn(async () => ({ revoked: [], pending: [], problems: [] })),
+}));
 const tauri = await import("../tauri");
 
 const key: ApiKey = {
@@ -82,5 +86,29 @@ describe("the keys screen", () => {
     await waitFor(() => screen.getByText("Gram could not be reached."));
     await fireEvent.click(screen.getByText("Try again"));
     await waitFor(() => screen.getByText(key.name));
+  });
+
+  it("shows when a key a rotation replaced is retiring, and offers to revoke it now", async () => {
+    vi.mocked(tauri.listAppKeys).mockResolvedValue([key]);
+    vi.mocked(tauri.retireKeys).mockResolvedValue({
+      revoked: [],
+      pending: [
+        {
+          id: "k1",
+          name: key.name,
+          key_prefix: key.key_prefix,
+          replaced_by_prefix: "gram_live_9f8e7",
+          revoke_at: "2026-12-08T09:00:00Z",
+          days_left: 3,
+          sentence: "Key gram_live_1a2b3… (replaced by gram_live_9f8e7…) is revoked in 3 days.",
+        },
+      ],
+      problems: [],
+    });
+    render(KeysScreen, { go: () => {} });
+    await waitFor(() => screen.getByTestId("retiring"));
+    expect(screen.getByTestId("retiring").textContent).toBe("retiring in 3 days");
+    expect(tauri.retireKeys).toHaveBeenCalled();
+    expect(screen.getByText("Revoke now…")).toBeTruthy();
   });
 });

@@ -10,6 +10,7 @@ vi.mock("../tauri", () => ({
   orgPlugins: vi.fn(),
   previewMarketplace: vi.fn(async () => []),
   planPublish: vi.fn(),
+  marketplaceStatus: vi.fn(),
   publishMarketplace: vi.fn(),
   cancelPublish: vi.fn(),
   githubOpenPage: vi.fn(),
@@ -77,5 +78,29 @@ describe("the marketplace screen", () => {
     expect(screen.queryByText("Plugin default-tools")).toBeNull();
     second.resolve([]);
     await waitFor(() => screen.getByText("No plugins in this project"));
+  });
+
+  it("says the repository's state at a glance once both are signed in", async () => {
+    app.github = { state: "signed_in", login: "octo", source: "keychain" };
+    app.repository = "acme/agent-plugins";
+    vi.mocked(tauri.orgPlugins).mockResolvedValue([]);
+    vi.mocked(tauri.marketplaceStatus).mockResolvedValue({
+      repo: "acme/agent-plugins",
+      branch: "main",
+      state: "changes",
+      repository_exists: true,
+      changes: 3,
+      added: 1,
+      changed: 2,
+      removed: 0,
+      new_key: false,
+      last: { sha: "abc1234def", author: "Ada", date: "2026-12-04T10:00:00Z", message: "Publish", url: "https://github.com/x" },
+    });
+    render(MarketplaceScreen, { go: () => {} });
+    await waitFor(() => screen.getByTestId("marketplace-status"));
+    const text = screen.getByTestId("marketplace-status").textContent ?? "";
+    expect(text).toContain("3 changes to publish — last commit abc1234,");
+    expect(text).toContain("by Ada.");
+    expect(vi.mocked(tauri.marketplaceStatus).mock.calls[0]?.[1]).toBe("acme/agent-plugins");
   });
 });

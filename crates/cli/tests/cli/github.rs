@@ -1,5 +1,6 @@
 //! `gram-admin publish` and `gram-admin github status` against the GitHub stand-in.
 
+use std::path::Path;
 use std::process::Command;
 
 use gram_admin_testkit::{Access, GithubStandIn};
@@ -98,6 +99,12 @@ fn publish_then_publish_again_says_nothing_changed() {
         dry.stdout
     );
     assert!(gh.writes().is_empty(), "a dry run writes nothing");
+    let status = run(&publish_args(&api, &key, &["--status"]), Some(&token));
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert_eq!(
+        status.stdout,
+        "acme/agent-plugins (main): not published yet.\n"
+    );
 
     let first = run(&publish_args(&api, &key, &[]), Some(&token));
     assert_eq!(first.code, Some(0), "{}", first.stderr);
@@ -122,6 +129,19 @@ fn publish_then_publish_again_says_nothing_changed() {
         first.stderr
     );
     assert!(!first.stderr.contains(&token) && !first.stdout.contains(&token));
+
+    let writes = gh.writes().len();
+    let status = run(&publish_args(&api, &key, &["--status"]), Some(&token));
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert_eq!(gh.writes().len(), writes, "a status writes nothing");
+    assert!(
+        status.stdout.starts_with(&format!(
+            "acme/agent-plugins (main): up to date (commit {}, ",
+            &head[..7]
+        )) && status.stdout.ends_with(").\n"),
+        "{}",
+        status.stdout
+    );
 
     gh.clear_requests();
     let again = run(&publish_args(&api, &key, &["--json"]), Some(&token));
@@ -216,13 +236,13 @@ fn github_status_names_the_account_and_the_token_source() {
 }
 
 /// Runs the binary signed in to the Gram stand-in through GRAM_SERVER/GRAM_SESSION, with its
-/// own keychain service (the marketplace key lives there between runs).
-fn run_signed_in(args: &[&str], gram: &str, service: &str, token: &str) -> Run {
-    let home = tempfile::tempdir().expect("home");
+/// own keychain service (the marketplace key lives there between runs) and the home `home` (its
+/// settings file, with the key-retirement schedule, too).
+fn run_signed_in_at(args: &[&str], gram: &str, service: &str, token: &str, home: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_gram-admin"))
         .args(args)
         .env_clear()
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(
             ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]
@@ -272,10 +292,11 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         args
     };
+    let home = tempfile::tempdir().expect("home");
     let go = |extra: &[&'static str]| {
         let args = args(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_signed_in(&args, &gram_url, &service, &token)
+        run_signed_in_at(&args, &gram_url, &service, &token, home.path())
     };
 
     let first = go(&[]);
@@ -310,7 +331,7 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
         "the saved key is reused, nothing minted"
     );
 
-    let rotated = go(&["--rotate-key"]);
+    let rotated = go(&["--rotate-key", "--grace", "0"]);
     assert_eq!(rotated.code, Some(0), "{}", rotated.stderr);
     assert!(
         rotated.stdout.starts_with("Published "),
@@ -335,6 +356,48 @@ fn publish_mints_the_marketplace_key_once_and_rotate_key_replaces_it() {
         !curlrc.contains(&first_key.key_prefix),
         "the old key left the repository"
     );
+
+    // With the default grace, the previous key stays live and is scheduled.
+    let second_key = keys.iter().find(|k| k.is_live()).expect("live").clone();
+    let graced = go(&["--rotate-key"]);
+    assert_eq!(graced.code, Some(0), "{}", graced.stderr);
+    assert!(
+        graced
+            .stderr
+            .contains(&format!("Key {}… (replaced by ", second_key.key_prefix))
+            && graced.stderr.contains("is revoked in 7 days"),
+        "{}",
+        graced.stderr
+    );
+    assert!(api
+        .keys()
+        .iter()
+        .any(|k| k.id == second_key.id && k.is_live()));
+    let retire = run_signed_in_at(
+        &["keys", "retire"],
+        &gram_url,
+        &service,
+        &token,
+        home.path(),
+    );
+    assert_eq!(retire.code, Some(0), "{}", retire.stderr);
+    assert!(
+        retire
+            .stdout
+            .starts_with(&format!("Key {}… (replaced by ", second_key.key_prefix))
+            && retire.stdout.contains("is revoked in 7 days"),
+        "{}",
+        retire.stdout
+    );
+    assert!(
+        api.keys()
+            .iter()
+            .any(|k| k.id == second_key.id && k.is_live()),
+        "not due yet"
+    );
+    let bad = go(&["--rotate-key", "--grace", "7 weeks"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("is not a duration"), "{}", bad.stderr);
 
     let mixed = go(&["--rotate-key", "--placeholder-key"]);
     assert_eq!(mixed.code, Some(1));

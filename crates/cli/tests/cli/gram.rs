@@ -584,6 +584,28 @@ fn a_server_other_than_the_signed_in_one_is_refused() {
 }
 
 #[test]
+fn signed_out_publish_without_plugins_says_both_ways_forward() {
+    let machine = Machine::new();
+    let run = machine.run(&[
+        "publish",
+        "--repo",
+        "acme/agent-plugins",
+        "--org",
+        "Acme Corp",
+        "--project",
+        "default",
+        "--server",
+        "https://app.getgram.ai",
+        "--placeholder-key",
+    ]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr,
+        "error: The marketplace lists your organization's plugins from Gram, and you are not signed in: sign in (gram-admin login --server URL), or give --plugins FILE (`{\"plugins\": []}` for the observability plugins alone).\n"
+    );
+}
+
+#[test]
 fn signed_out_the_marketplace_says_both_ways_forward() {
     let machine = Machine::new();
     let out = machine.home.path().join("marketplace");
@@ -603,8 +625,7 @@ fn signed_out_the_marketplace_says_both_ways_forward() {
     assert_eq!(run.code, Some(1));
     assert_eq!(
         run.stderr,
-        "error: You are not signed in to Gram — sign in first.\n\
-error: The marketplace lists your organization's plugins from Gram: sign in (gram-admin login --server URL), or give --plugins FILE (`{\"plugins\": []}` for the observability plugins alone).\n"
+        "error: The marketplace lists your organization's plugins from Gram, and you are not signed in: sign in (gram-admin login --server URL), or give --plugins FILE (`{\"plugins\": []}` for the observability plugins alone).\n"
     );
     assert!(!out.exists());
 }

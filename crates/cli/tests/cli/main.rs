@@ -10,6 +10,7 @@ mod check_hook;
 mod github;
 mod gram;
 mod network;
+mod rollout;
 
 struct Run {
     code: Option<i32>,

@@ -9,9 +9,10 @@
 //! what to do without naming either shell's buttons or flags; each shell adds its own remedy.
 //!
 //! One module per action: [`session`] (sign in, sign out, choose a project, status), [`network`]
-//! (the company's CA file), [`preview`],
-//! [`export`], [`keys`], [`plugins`], [`publish`] (plan, publish, rotate), [`check_hook`] and
-//! [`rollout`] (the managed settings that make the plugin required).
+//! (the company's CA file), [`preview`], [`export`], [`keys`] (list, revoke, retire what a
+//! rotation replaced), [`plugins`], [`publish`] (plan, status, publish, rotate with a grace
+//! period), [`check_hook`] and [`rollout`] (the file per channel that makes the plugin required
+//! for every teammate).
 
 pub mod check_hook;
 pub mod export;
@@ -117,6 +118,45 @@ pub struct Context {
     github: Github,
     network: std::sync::RwLock<Network>,
     account: Mutex<Option<SignedIn>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What time it is, for the actions that schedule (a key's retirement): the system clock, or a
+/// test's.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> time::OffsetDateTime;
+}
+
+/// The system clock (UTC).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock a test sets and moves.
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl FixedClock {
+    pub fn at(now: time::OffsetDateTime) -> Arc<Self> {
+        Arc::new(Self(std::sync::Mutex::new(now)))
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: time::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Context {
@@ -137,6 +177,7 @@ impl Context {
             github,
             network: std::sync::RwLock::new(Network::with_ca_file(ca_file)),
             account: Mutex::new(None),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -169,6 +210,17 @@ impl Context {
             *account = None;
         }
         Ok(network)
+    }
+
+    /// The same context on another clock (tests walk a schedule through time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the context's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     pub fn store(&self) -> &dyn SecretStore {
@@ -405,6 +457,9 @@ pub enum Error {
     /// An export with a minted key failed; the message says what became of the key.
     #[error(transparent)]
     Export(Box<ExportError>),
+    /// The marketplace's feature plugins come from Gram, and nobody is signed in.
+    #[error("The marketplace lists your organization's plugins from Gram, and you are not signed in: sign in to Gram, or give a plugins file (`{{\"plugins\": []}}` for the observability plugins alone).")]
+    PluginsNeedSignIn,
 }
 
 impl From<ExportError> for Error {
@@ -444,7 +499,8 @@ impl Error {
 
     /// True when the fix is to sign in to Gram again.
     pub fn needs_sign_in(&self) -> bool {
-        matches!(self, Error::Gram(e) if e.needs_sign_in())
+        matches!(self, Error::PluginsNeedSignIn)
+            || matches!(self, Error::Gram(e) if e.needs_sign_in())
             || matches!(self, Error::Export(e) if matches!(e.as_ref(), ExportError::Gram(g) if g.needs_sign_in()))
     }
 }

@@ -43,6 +43,17 @@ pub async fn list(ctx: &Context, project: Option<&ProjectSlug>) -> Result<Projec
 }
 
 impl Plugins {
+    /// `err`, said as what it means for these plugins: signed out with the plugins to come from
+    /// Gram, [`Error::PluginsNeedSignIn`] (both ways forward).
+    pub(crate) fn explain(&self, err: Error) -> Error {
+        match (self, err) {
+            (Plugins::FromGram, Error::Gram(crate::gram::GramError::NoSession)) => {
+                Error::PluginsNeedSignIn
+            }
+            (_, err) => err,
+        }
+    }
+
     /// How the action uses the account for these plugins.
     pub(crate) fn account(&self) -> super::Account {
         match self {
@@ -70,7 +81,35 @@ pub(crate) async fn marketplace(
             }
         }
         (Plugins::FromGramIfSignedIn, None) => MarketplaceSpec::default(),
-        (Plugins::FromGram, None) => return Err(crate::gram::GramError::NoSession.into()),
+        (Plugins::FromGram, None) => return Err(Error::PluginsNeedSignIn),
     };
     Ok(spec.parse(org)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gram::GramError;
+
+    #[test]
+    fn signed_out_with_plugins_from_gram_says_both_ways_on_without_naming_flags() {
+        let err = Plugins::FromGram.explain(GramError::NoSession.into());
+        assert!(err.needs_sign_in());
+        let sentence = err.to_string();
+        assert!(
+            sentence.contains("sign in to Gram, or give a plugins file"),
+            "{sentence}"
+        );
+        assert!(
+            sentence.contains(r#"`{"plugins": []}` for the observability plugins alone"#),
+            "{sentence}"
+        );
+        assert!(!sentence.contains("--"), "no shell's flags: {sentence}");
+        // A plugins file given: the sign-in was missing for something else; said as it was.
+        let spec = MarketplaceSpec::default();
+        assert!(matches!(
+            Plugins::Given(spec).explain(GramError::NoSession.into()),
+            Error::Gram(GramError::NoSession)
+        ));
+    }
 }

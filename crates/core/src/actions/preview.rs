@@ -58,7 +58,10 @@ pub async fn render_marketplace(
     plugins: &Plugins,
     key: &HooksKey,
 ) -> Result<Bundle, Error> {
-    let resolved = ctx.org(config, plugins.account()).await?;
+    let resolved = ctx
+        .org(config, plugins.account())
+        .await
+        .map_err(|e| plugins.explain(e))?;
     let mut market =
         plugins::marketplace(ctx, &resolved.org, resolved.account.as_ref(), plugins).await?;
     market.repository = repository;

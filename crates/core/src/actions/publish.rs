@@ -26,8 +26,9 @@ use crate::sensitive::Sensitive;
 pub enum PublishKey {
     /// The marketplace's own key (minted on the first publish, then reused).
     Marketplace,
-    /// A new marketplace key; the previous publish's key is revoked once the new commit landed.
-    Rotate,
+    /// A new marketplace key; the previous publish's key is revoked `grace` after the new commit
+    /// landed (or earlier once unused, see [`super::keys`]); a zero grace revokes it at once.
+    Rotate { grace: std::time::Duration },
     /// A key the admin gave.
     Given(HooksKey),
     /// The placeholder: the plugins cannot report to Gram.
@@ -36,7 +37,7 @@ pub enum PublishKey {
 
 impl PublishKey {
     fn is_own(&self) -> bool {
-        matches!(self, PublishKey::Marketplace | PublishKey::Rotate)
+        matches!(self, PublishKey::Marketplace | PublishKey::Rotate { .. })
     }
 }
 
@@ -59,6 +60,85 @@ pub struct PublishPreview {
     pub new_key: bool,
 }
 
+/// Where the marketplace repository stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StatusState {
+    /// No commit on the branch, or none of the marketplace's files in it.
+    NotPublished,
+    /// The branch differs from what a publish would write.
+    Changes,
+    /// The branch holds exactly what a publish would write.
+    UpToDate,
+}
+
+/// The marketplace repository's state at a glance (reads only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MarketplaceStatus {
+    pub repo: String,
+    pub branch: String,
+    pub state: StatusState,
+    pub repository_exists: bool,
+    /// Files a publish would add, change or remove.
+    pub changes: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// No marketplace key is saved here: a publish mints one (its files count as changes).
+    pub new_key: bool,
+    /// The branch's last commit.
+    pub last: Option<crate::github::CommitInfo>,
+}
+
+impl MarketplaceStatus {
+    /// One line: "not published yet", "3 changes to publish", "up to date (commit abc1234,
+    /// 2026-12-04, by Ada)".
+    pub fn line(&self) -> String {
+        let last = self.last.as_ref().map(|c| {
+            format!(
+                "commit {}, {}, by {}",
+                &c.sha[..c.sha.len().min(7)],
+                c.date,
+                if c.author.is_empty() {
+                    "unknown"
+                } else {
+                    &c.author
+                }
+            )
+        });
+        let at = format!("{} ({})", self.repo, self.branch);
+        match self.state {
+            StatusState::NotPublished if !self.repository_exists => {
+                format!("{at}: not published yet (the repository does not exist).")
+            }
+            StatusState::NotPublished => format!("{at}: not published yet."),
+            StatusState::Changes => format!(
+                "{at}: {} {} to publish ({} added, {} changed, {} removed){}; last {}.",
+                self.changes,
+                if self.changes == 1 {
+                    "change"
+                } else {
+                    "changes"
+                },
+                self.added,
+                self.changed,
+                self.removed,
+                if self.new_key {
+                    ", a new hooks key among them"
+                } else {
+                    ""
+                },
+                last.unwrap_or_default()
+            ),
+            StatusState::UpToDate => {
+                format!("{at}: up to date ({}).", last.unwrap_or_default())
+            }
+        }
+    }
+}
+
 /// What a publish did.
 #[derive(Debug)]
 pub struct Published {
@@ -74,8 +154,10 @@ pub struct Published {
 pub struct Rotation {
     /// The new key as Gram shows it (`gram_<env>_` + 5 hex).
     pub new_prefix: String,
-    /// The previous publish's key, revoked once the new commit had landed.
+    /// The previous publish's key, revoked once the new commit had landed (a zero grace).
     pub revoked: Option<ApiKey>,
+    /// The previous publish's key, scheduled to be revoked (a grace period).
+    pub retiring: Option<super::keys::PendingRetirement>,
     /// A sentence when the previous key could not be revoked (it is still live).
     pub left_live: Option<String>,
 }
@@ -95,7 +177,10 @@ impl Publish {
         } else {
             plugins.account()
         };
-        let resolved = ctx.org(config, account).await?;
+        let resolved = ctx
+            .org(config, account)
+            .await
+            .map_err(|e| plugins.explain(e))?;
         let mut market =
             plugins::marketplace(ctx, &resolved.org, resolved.account.as_ref(), plugins).await?;
         market.repository = Some(target.repo.clone());
@@ -125,7 +210,7 @@ impl Publish {
         Ok(match &self.key {
             PublishKey::Given(key) => (key.clone(), false),
             PublishKey::Placeholder => (HooksKey::placeholder(), false),
-            PublishKey::Rotate => (HooksKey::placeholder(), true),
+            PublishKey::Rotate { .. } => (HooksKey::placeholder(), true),
             PublishKey::Marketplace => match saved_key(ctx.store(), &self.binding())? {
                 Some(key) => (key, false),
                 None => (HooksKey::placeholder(), true),
@@ -139,6 +224,44 @@ impl Publish {
         let publisher = publisher(ctx, progress)?;
         let plan = publisher.plan(&self.target, &self.render(&key)?).await?;
         Ok(PublishPreview { plan, new_key })
+    }
+
+    /// The repository's state at a glance, from reads only: not published yet, N changes to
+    /// publish, or up to date — with the branch's last commit (who, when).
+    pub async fn status(&self, ctx: &Context, progress: &Sink) -> Result<MarketplaceStatus, Error> {
+        let preview = self.plan(ctx, progress).await?;
+        let plan = &preview.plan;
+        let last = match &plan.head {
+            Some(head) => Some(
+                publisher(ctx, progress)?
+                    .read_commit(&self.target.repo, head)
+                    .await?,
+            ),
+            None => None,
+        };
+        // Published once the branch holds the marketplace's manifest (a README alone is not).
+        let manifest = Platform::Claude
+            .package()
+            .map_or(".claude-plugin/marketplace.json", |p| p.marketplace_path);
+        let published = last.is_some() && !plan.added.iter().any(|f| f.path == manifest);
+        let changes = plan.added.len() + plan.changed.len() + plan.removed.len();
+        let state = match (published, changes) {
+            (false, _) => StatusState::NotPublished,
+            (true, 0) => StatusState::UpToDate,
+            (true, _) => StatusState::Changes,
+        };
+        Ok(MarketplaceStatus {
+            repo: plan.repo.clone(),
+            branch: plan.branch.clone(),
+            state,
+            repository_exists: plan.repository_exists,
+            changes,
+            added: plan.added.len(),
+            changed: plan.changed.len(),
+            removed: plan.removed.len(),
+            new_key: preview.new_key,
+            last,
+        })
     }
 
     /// Publishes the marketplace as one commit (nothing when nothing changed). A cancel through
@@ -168,7 +291,7 @@ impl Publish {
                     }
                 }
             }
-            (PublishKey::Rotate, Some(account)) => {
+            (PublishKey::Rotate { grace }, Some(account)) => {
                 let previous = saved_key(ctx.store(), &self.binding())?;
                 publisher.report(PublishEvent::MintingKey);
                 let minted = ctx
@@ -177,18 +300,28 @@ impl Publish {
                 let outcome = self
                     .publish_with_new_key(ctx, account, &publisher, &minted, previous.as_ref())
                     .await?;
-                let (revoked, left_live) = match &previous {
-                    None => (None, None),
-                    Some(old) => revoke_previous(account, old, &minted.record.id).await,
+                let (revoked, retiring, left_live) = match &previous {
+                    None => (None, None, None),
+                    Some(old) if grace.is_zero() => {
+                        let (revoked, left) =
+                            revoke_previous(account, old, &minted.record.id).await;
+                        (revoked, None, left)
+                    }
+                    Some(old) => {
+                        let (retiring, left) =
+                            schedule_previous(ctx, account, old, &minted.record, *grace).await;
+                        (None, retiring, left)
+                    }
                 };
                 let rotation = Rotation {
                     new_prefix: minted.key.prefix(),
                     revoked,
+                    retiring,
                     left_live,
                 };
                 (outcome, Some(rotation))
             }
-            (PublishKey::Marketplace | PublishKey::Rotate, None) => {
+            (PublishKey::Marketplace | PublishKey::Rotate { .. }, None) => {
                 unreachable!("a publish with the marketplace's key is prepared with an account")
             }
         };
@@ -299,6 +432,33 @@ fn save_key(
     store.set(SecretName::MarketplaceKey, &Sensitive::new(json))
 }
 
+/// The gram-admin key whose prefix is `old`'s (other than `new_id`), when exactly one matches;
+/// else the sentence saying what to do (`None` when none matches: nothing to retire).
+async fn find_previous(
+    account: &SignedIn,
+    old: &HooksKey,
+    new_id: &str,
+) -> Result<Option<ApiKey>, String> {
+    let prefix = old.prefix();
+    let keys = account.app_keys().await.map_err(|e| {
+        format!(
+            "The new key is published, but the previous key ({prefix}…) could not be looked up to retire it ({e}); revoke it from gram-admin's list of keys."
+        )
+    })?;
+    let matching: Vec<&ApiKey> = keys
+        .iter()
+        .filter(|k| k.key_prefix == prefix && k.id != new_id)
+        .collect();
+    match matching.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some((*one).clone())),
+        several => Err(format!(
+            "Several of gram-admin's keys start with {prefix}: revoke the previous one yourself from gram-admin's list of keys (one of {}).",
+            several.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
 /// Revokes the gram-admin key whose prefix is `old`'s — when exactly one matches.
 async fn revoke_previous(
     account: &SignedIn,
@@ -306,24 +466,10 @@ async fn revoke_previous(
     new_id: &str,
 ) -> (Option<ApiKey>, Option<String>) {
     let prefix = old.prefix();
-    let keys = match account.app_keys().await {
-        Ok(keys) => keys,
-        Err(e) => {
-            return (
-                None,
-                Some(format!(
-                    "The new key is published, but the previous key ({prefix}…) could not be looked up to revoke it ({e}); revoke it from gram-admin's list of keys."
-                )),
-            )
-        }
-    };
-    let matching: Vec<&ApiKey> = keys
-        .iter()
-        .filter(|k| k.key_prefix == prefix && k.id != new_id)
-        .collect();
-    match matching.as_slice() {
-        [] => (None, None),
-        [one] => match account.revoke_app_key(&one.id).await {
+    match find_previous(account, old, new_id).await {
+        Err(sentence) => (None, Some(sentence)),
+        Ok(None) => (None, None),
+        Ok(Some(one)) => match account.revoke_app_key(&one.id).await {
             Ok(key) => (Some(key), None),
             Err(e) => (
                 None,
@@ -333,12 +479,29 @@ async fn revoke_previous(
                 )),
             ),
         },
-        several => (
-            None,
-            Some(format!(
-                "Several of gram-admin's keys start with {prefix}: revoke the previous one yourself from gram-admin's list of keys (one of {}).",
-                several.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-            )),
-        ),
+    }
+}
+
+/// Schedules the revoke of the gram-admin key whose prefix is `old`'s, `grace` from now.
+async fn schedule_previous(
+    ctx: &Context,
+    account: &SignedIn,
+    old: &HooksKey,
+    new: &ApiKey,
+    grace: std::time::Duration,
+) -> (Option<super::keys::PendingRetirement>, Option<String>) {
+    match find_previous(account, old, &new.id).await {
+        Err(sentence) => (None, Some(sentence)),
+        Ok(None) => (None, None),
+        Ok(Some(one)) => match super::keys::schedule(ctx, account, &one, new, grace) {
+            Ok(pending) => (Some(pending), None),
+            Err(e) => (
+                None,
+                Some(format!(
+                    "The new key is published, but the previous key {} ({}…) could not be scheduled for revoking ({e}); revoke it yourself from gram-admin's list of keys once teammates have updated.",
+                    one.name, one.key_prefix
+                )),
+            ),
+        },
     }
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use api::{GithubConnection, RetryPolicy, DEFAULT_API_URL};
 pub use git_object::{blob_id, folder_ids, tree_id, ObjectId};
-pub use plan::{FileChange, PublishPlan};
+pub use plan::{CommitInfo, FileChange, PublishPlan};
 pub use publish::{
     Cancel, PublishOutcome, PublishTarget, Publisher, RepoAccess, MAX_INLINE_BYTES,
     MAX_PUBLISH_ATTEMPTS, MAX_TREE_REQUEST_BYTES,

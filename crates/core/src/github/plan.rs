@@ -45,6 +45,21 @@ pub struct PublishPlan {
     pub unchanged_files: usize,
 }
 
+/// A commit on the marketplace's branch, as a status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CommitInfo {
+    pub sha: String,
+    /// The author's name, as git recorded it.
+    pub author: String,
+    /// When it was authored (ISO 8601, as GitHub gives it).
+    pub date: String,
+    /// The first line of its message.
+    pub message: String,
+    /// The commit's page on GitHub.
+    pub url: String,
+}
+
 impl PublishPlan {
     /// Nothing would be written.
     pub fn is_unchanged(&self) -> bool {

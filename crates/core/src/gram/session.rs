@@ -205,6 +205,9 @@ pub struct Settings {
     /// or private CA); not a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// Keys a rotation replaced, to be revoked once due (ids and dates: nothing secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring: Vec<crate::actions::keys::RetiringKey>,
 }
 
 /// `$XDG_CONFIG_HOME/gram-admin/config.json`, else `~/.config/gram-admin/config.json`.

@@ -166,6 +166,7 @@ fn readme(org: &Org, market: &Marketplace) -> String {
         readme_required(org),
         readme_plugins(org, market),
         readme_install(org, market, &repo),
+        readme_update(org),
         readme_for_admins(org, &repo),
         readme_for_copilot_admins(org, &repo),
         format!("---\n\n{GENERATOR_NOTE}\n"),
@@ -358,6 +359,56 @@ The observability plugin for OpenCode is not in this repository: your Gram admin
     w
 }
 
+/// "Updating": what each agent's teammate runs after a publish (a new hooks key after a
+/// rotation): until they do, their plugin reports with the previous key, which the admin keeps
+/// live for a grace period.
+fn readme_update(org: &Org) -> String {
+    let mkt = org.marketplace_name.as_str();
+    let obs = |p: Platform| p.observability_plugin_name(org.slug());
+    let mut w = String::new();
+    let _ = writeln!(
+        w,
+        "## Updating
+"
+    );
+    let _ = writeln!(
+        w,
+        "When your admin publishes again — for instance a new hooks key after a key rotation — update the plugins. The previous key keeps working for a grace period (7 days unless your admin chose otherwise), and events your agent could not deliver wait on your machine and are sent once the plugin can report again.
+"
+    );
+    let _ = writeln!(
+        w,
+        "- **{}**: `claude plugin marketplace update {mkt}`, then `claude plugin update {}@{mkt}` and restart Claude Code (updating the marketplace alone is enough when your admin rolled the plugin out through managed settings).",
+        Platform::Claude.display_name(),
+        obs(Platform::Claude)
+    );
+    let _ = writeln!(
+        w,
+        "- **{}**: `codex plugin marketplace upgrade {mkt}`, then `codex plugin add {}@{mkt}`.",
+        Platform::Codex.display_name(),
+        obs(Platform::Codex)
+    );
+    let _ = writeln!(
+        w,
+        "- **{}**: `copilot plugin marketplace update {mkt}`, then `copilot plugin update {}@{mkt}`.",
+        Platform::Copilot.display_name(),
+        obs(Platform::Copilot)
+    );
+    let _ = writeln!(
+        w,
+        "- **{}**: a team marketplace your admin imported updates in Cursor; a marketplace you added yourself: update `{}` in **Settings → Plugins**.",
+        Platform::Cursor.display_name(),
+        obs(Platform::Cursor)
+    );
+    let _ = writeln!(
+        w,
+        "- **{}**: pull this repository and copy the plugin files again (see above); your admin sends a new observability ZIP after a key rotation.
+",
+        Platform::OpenCode.display_name()
+    );
+    w
+}
+
 /// "For admins": Claude Code's managed settings that add the marketplace for everyone and turn
 /// the observability plugin on.
 fn readme_for_admins(org: &Org, repo: &str) -> String {
@@ -382,10 +433,7 @@ fn readme_for_copilot_admins(org: &Org, repo: &str) -> String {
     let mut w = String::new();
     let mkt = org.marketplace_name.as_str();
     let observability = Platform::Copilot.observability_plugin_name(org.slug());
-    let settings = serde_json::json!({
-        "extraKnownMarketplaces": { mkt: { "source": { "source": "github", "repo": repo } } },
-        "enabledPlugins": { format!("{observability}@{mkt}"): true },
-    });
+    let settings = super::rollout::copilot_managed_settings(org, repo);
     let _ = writeln!(
         w,
         "GitHub Copilot CLI's enterprise managed settings take the same keys — for Copilot, enable \

@@ -14,5 +14,6 @@ mod opencode;
 mod opencode_spool;
 mod parse;
 mod props;
+mod rollout;
 mod support;
 mod zip_export;

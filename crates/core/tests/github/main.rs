@@ -7,4 +7,5 @@ mod git_objects;
 mod large;
 mod publish;
 mod rotate;
+mod status;
 mod support;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use gram_admin_core::actions::publish::PublishKey;
-use gram_admin_core::actions::session;
+use gram_admin_core::actions::{keys, session};
 use gram_admin_core::github::PublishEvent;
 use gram_admin_core::secrets::{MemoryStore, SecretName, SecretStore};
 use gram_admin_core::HooksKey;
@@ -86,9 +86,18 @@ fn rotating_revokes_the_previous_key_only_once_the_new_commit_has_landed() {
     } = published_once();
 
     let sink: gram_admin_core::actions::Sink = Recorder::new();
-    let published =
-        block_on(acme_publish(&ctx, &gram.url(), &gh, PublishKey::Rotate).run(&ctx, &sink))
-            .expect("rotation");
+    let published = block_on(
+        acme_publish(
+            &ctx,
+            &gram.url(),
+            &gh,
+            PublishKey::Rotate {
+                grace: std::time::Duration::ZERO,
+            },
+        )
+        .run(&ctx, &sink),
+    )
+    .expect("rotation");
     let rotation = published.rotation.expect("a rotation");
 
     let b = saved(&store);
@@ -123,8 +132,18 @@ fn a_rotation_whose_publish_fails_keeps_the_previous_key_saved_and_live() {
         Fault::Status(502, json!({ "message": "Server Error" })),
     );
     let sink: gram_admin_core::actions::Sink = Recorder::new();
-    let err = block_on(acme_publish(&ctx, &gram.url(), &gh, PublishKey::Rotate).run(&ctx, &sink))
-        .expect_err("the commit failed");
+    let err = block_on(
+        acme_publish(
+            &ctx,
+            &gram.url(),
+            &gh,
+            PublishKey::Rotate {
+                grace: std::time::Duration::ZERO,
+            },
+        )
+        .run(&ctx, &sink),
+    )
+    .expect_err("the commit failed");
     assert!(!err.to_string().is_empty());
 
     assert_eq!(saved(&store), a, "the previous key is still the saved one");
@@ -236,4 +255,189 @@ fn saved_json(store: &MemoryStore) -> String {
         .expect("saved")
         .expose()
         .clone()
+}
+
+/// An admin like [`published_once`]'s, with a settings file and a clock the test moves.
+fn published_once_on_a_clock() -> (
+    Published,
+    Arc<gram_admin_core::actions::FixedClock>,
+    tempfile::TempDir,
+) {
+    let (gram, api) = GramApi::acme();
+    let store = Arc::new(MemoryStore::new());
+    let gh = GithubStandIn::start();
+    let settings = tempfile::tempdir().expect("settings dir");
+    let clock =
+        gram_admin_core::actions::FixedClock::at(time::macros::datetime!(2026-12-01 09:00 UTC));
+    let base = admin(&gram.url(), &gh, store.clone());
+    let ctx = gram_admin_core::actions::Context::new(
+        store.clone(),
+        base.overrides().clone(),
+        Some(settings.path().join("config.json")),
+        base.github().clone(),
+    )
+    .with_clock(clock.clone());
+    seed_with(&gh, &marketplace_with(0));
+    first_publish(&ctx, &gram.url(), &gh);
+    let a = saved(&store);
+    (
+        Published {
+            gram,
+            api,
+            store,
+            gh,
+            ctx,
+            a,
+        },
+        clock,
+        settings,
+    )
+}
+
+const DAY: time::Duration = time::Duration::days(1);
+
+#[test]
+fn a_rotation_keeps_the_previous_key_live_through_the_grace_and_retire_revokes_it_when_due() {
+    let (p, clock, _settings) = published_once_on_a_clock();
+    let Published {
+        gram,
+        api,
+        store,
+        gh,
+        ctx,
+        a,
+    } = p;
+    let sink: gram_admin_core::actions::Sink = Recorder::new();
+    let grace = gram_admin_core::actions::keys::DEFAULT_GRACE;
+    // Day 0 (Dec 1, 09:00): rotate with the default grace of 7 days.
+    let published = block_on(
+        acme_publish(&ctx, &gram.url(), &gh, PublishKey::Rotate { grace }).run(&ctx, &sink),
+    )
+    .expect("rotation");
+    let rotation = published.rotation.expect("a rotation");
+    let b = saved(&store);
+    assert_ne!(a, b);
+    assert_eq!(rotation.revoked, None, "nothing revoked at once");
+    assert_eq!(rotation.left_live, None);
+    let scheduled = rotation.retiring.expect("the previous key is scheduled");
+    assert_eq!(scheduled.revoke_at, "2026-12-08T09:00:00Z");
+    assert_eq!(scheduled.days_left, 7);
+    assert!(
+        row_of(&api.keys(), &a).is_live(),
+        "a teammate not updated yet is still accepted"
+    );
+    assert!(row_of(&api.keys(), &b).is_live());
+
+    // Day 3: nobody uses the new key yet — retire revokes nothing, says when.
+    clock.advance(3 * DAY);
+    let retired = block_on(keys::retire(&ctx)).expect("retire");
+    assert_eq!(retired.revoked, vec![]);
+    assert_eq!(retired.pending.len(), 1);
+    assert_eq!(retired.pending[0].days_left, 4);
+    assert!(
+        retired.pending[0].sentence.contains("in 4 days"),
+        "{}",
+        retired.pending[0].sentence
+    );
+    assert!(row_of(&api.keys(), &a).is_live());
+
+    // Day 4: the first teammate has updated (the new key used), one has not (the old key used).
+    api.key_used_at(&row_of(&api.keys(), &b).key_prefix, "2026-12-05T10:00:00Z");
+    api.key_used_at(&row_of(&api.keys(), &a).key_prefix, "2026-12-05T12:00:00Z");
+    clock.advance(DAY + time::Duration::hours(4)); // Dec 5, 13:00
+    let retired = block_on(keys::retire(&ctx)).expect("retire");
+    assert_eq!(retired.revoked, vec![]);
+    assert_eq!(
+        retired.pending[0].revoke_at, "2026-12-06T12:00:00Z",
+        "24 h after the old key's last use"
+    );
+    assert!(row_of(&api.keys(), &a).is_live());
+
+    // Dec 6, 13:00: the old key has gone unused for 24 h since the new key's first use — revoked
+    // before the grace ends.
+    clock.advance(DAY);
+    let retired = block_on(keys::retire(&ctx)).expect("retire");
+    assert_eq!(retired.revoked.len(), 1, "{retired:?}");
+    assert_eq!(retired.revoked[0].id, row_of(&api.keys(), &a).id);
+    assert_eq!(retired.pending, vec![]);
+    assert!(!row_of(&api.keys(), &a).is_live());
+    assert!(row_of(&api.keys(), &b).is_live());
+    // Nothing left to do.
+    assert_eq!(
+        block_on(keys::retire(&ctx)).expect("retire"),
+        keys::Retired::default()
+    );
+    assert!(gram.violations().is_empty(), "{:?}", gram.violations());
+}
+
+#[test]
+fn a_replaced_key_nobody_moves_off_is_revoked_at_the_end_of_the_grace() {
+    let (p, clock, _settings) = published_once_on_a_clock();
+    let Published {
+        gram,
+        api,
+        store: _,
+        gh,
+        ctx,
+        a,
+    } = p;
+    let sink: gram_admin_core::actions::Sink = Recorder::new();
+    block_on(
+        acme_publish(
+            &ctx,
+            &gram.url(),
+            &gh,
+            PublishKey::Rotate {
+                grace: std::time::Duration::from_secs(2 * 86_400),
+            },
+        )
+        .run(&ctx, &sink),
+    )
+    .expect("rotation");
+    clock.advance(2 * DAY - time::Duration::seconds(1));
+    assert_eq!(
+        block_on(keys::retire(&ctx)).expect("retire").revoked,
+        vec![]
+    );
+    assert!(row_of(&api.keys(), &a).is_live());
+    clock.advance(time::Duration::seconds(1));
+    let retired = block_on(keys::retire(&ctx)).expect("retire");
+    assert_eq!(retired.revoked.len(), 1);
+    assert!(!row_of(&api.keys(), &a).is_live());
+}
+
+#[test]
+fn revoking_a_retiring_key_by_hand_drops_it_from_the_schedule() {
+    let (p, _clock, _settings) = published_once_on_a_clock();
+    let Published {
+        gram,
+        api,
+        store: _,
+        gh,
+        ctx,
+        a,
+    } = p;
+    let sink: gram_admin_core::actions::Sink = Recorder::new();
+    let rotation = block_on(
+        acme_publish(
+            &ctx,
+            &gram.url(),
+            &gh,
+            PublishKey::Rotate {
+                grace: keys::DEFAULT_GRACE,
+            },
+        )
+        .run(&ctx, &sink),
+    )
+    .expect("rotation")
+    .rotation
+    .expect("rotation");
+    let id = rotation.retiring.expect("scheduled").id;
+    block_on(keys::revoke(&ctx, &id)).expect("revoke now");
+    assert!(!row_of(&api.keys(), &a).is_live());
+    assert!(ctx.settings().retiring.is_empty());
+    assert_eq!(
+        block_on(keys::retire(&ctx)).expect("retire"),
+        keys::Retired::default()
+    );
 }

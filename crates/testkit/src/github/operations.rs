@@ -567,6 +567,16 @@ fn commit_json(c: &Call<'_>, sha: &str) -> Value {
     commit["tree"] = json!({ "sha": tree, "url": format!("{repo_url}/git/trees/{tree}") });
     commit["message"] = json!(message.trim_end_matches('\n'));
     commit["parents"] = json!(parents);
+    // Who and when, as git recorded them (not the contract example's author).
+    let who = c
+        .git
+        .try_git(&["show", "-s", "--format=%an%x00%ae%x00%aI", sha], None)
+        .unwrap_or_default();
+    if let [name, email, date] = who.trim_end().split('\0').collect::<Vec<_>>()[..] {
+        let date = date.replace("+00:00", "Z");
+        commit["author"] = json!({ "name": name, "email": email, "date": date });
+        commit["committer"] = json!({ "name": name, "email": email, "date": date });
+    }
     commit
 }
 

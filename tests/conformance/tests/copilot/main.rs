@@ -515,3 +515,117 @@ fn a_subagent_s_events_arrive_with_its_own_session_and_its_parent_s() {
     }
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
+
+/// Zero teammate commands: only `/etc/github-copilot/managed-settings.json` from gram-admin in
+/// place (a private mount namespace: the machine stays untouched) and git's
+/// `url.<loopback>.insteadOf https://github.com/`: the first session installs the package (and
+/// fires none of its hooks), the second delivers every event. Outside the managed settings, the
+/// package shows as installed but disabled (`copilot plugin list`): the policy turns it on.
+#[test]
+fn the_managed_settings_alone_install_the_copilot_package_and_its_events_reach_gram() {
+    let Some(copilot) = agents::copilot() else {
+        return;
+    };
+    let _one = one_session_at_a_time();
+    let gram = GramStandIn::start();
+    gram.answer_operation_with("ingestHookEvent", |_| {
+        Answer::Json(200, json!({ "decision": "allow" }))
+    });
+    let git = GitHttpServer::start();
+    let bundle = render::marketplace_for(
+        &fixture_org(&gram.url()),
+        &test_key(),
+        &fixture_spec(&gram.url()),
+    )
+    .expect("render");
+    let dir = tempfile::tempdir().expect("tmp");
+    gram_admin_core::export::write_dir(&bundle, dir.path()).expect("write");
+    git.publish("acme/agent-plugins", dir.path());
+    let mut home = Home::new(copilot);
+    let gitconfig = home.dir.path().join("home/.gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!(
+            "[url \"{}/\"]\n\tinsteadOf = https://github.com/\n",
+            git.url()
+        ),
+    )
+    .expect("gitconfig");
+    let settings = gram_admin_core::render::rollout::rollout_file(
+        &fixture_org(&gram.url()),
+        "acme/agent-plugins",
+        gram_admin_core::render::rollout::Channel::Copilot,
+    );
+    let mut per_session = Vec::new();
+    for _ in 0..2 {
+        let model = FakeModel::start(
+            Api::OpenAiChat,
+            vec![
+                Turn::Shell("echo hello-gram".into()),
+                Turn::Text("Done.".into()),
+            ],
+        );
+        home.use_model(&model);
+        let mut cmd = home.command(&[
+            "-p",
+            "Run the command.",
+            "--allow-all-tools",
+            "--no-auto-update",
+        ]);
+        cmd.env("GIT_CONFIG_GLOBAL", &gitconfig);
+        let scratch = tempfile::tempdir().expect("scratch");
+        let Some(cmd) = agents::with_etc_files(
+            &cmd,
+            scratch.path(),
+            &[("/etc/github-copilot/managed-settings.json", &settings.bytes)],
+        ) else {
+            return;
+        };
+        let before = envelopes(&gram.requests()).len();
+        let out = agents::run(cmd, LIMIT);
+        assert!(out.success(), "{}", out.describe());
+        gram.wait_until(DELIVERY, |r| {
+            raw_names(&envelopes(r)[before..]).contains(&"sessionEnd")
+        });
+        let got = envelopes(&gram.requests());
+        let names: Vec<String> = raw_names(&got[before..])
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        eprintln!(
+            "copilot rollout session: {names:?} ({:.2} s)",
+            out.elapsed.as_secs_f64()
+        );
+        per_session.push((names, out));
+    }
+    let list = home.run(&["plugin", "list"]).stdout();
+    assert!(list.contains(&format!("{PLUGIN}@{MARKETPLACE}")), "{list}");
+    assert!(
+        git.requests()
+            .iter()
+            .any(|r| r.url.contains("/acme/agent-plugins")),
+        "the marketplace came from the git server: {:?}",
+        git.requests()
+    );
+    assert!(
+        !Path::new("/etc/github-copilot").exists(),
+        "the machine's /etc stayed untouched"
+    );
+    let want = [
+        "sessionStart",
+        "userPromptSubmitted",
+        "preToolUse",
+        "permissionRequest",
+        "postToolUse",
+        "agentStop",
+        "sessionEnd",
+    ];
+    // Copilot CLI installs managed plugins during the first session (which fires none of their
+    // hooks); from the second session on, every event arrives.
+    assert_eq!(
+        per_session[1].0,
+        want,
+        "the second session\n{}",
+        per_session[1].1.describe()
+    );
+}

@@ -575,7 +575,7 @@ async fn signed_in_the_app_downloads_with_a_minted_key_revokes_it_and_publishes(
     )
     .await;
 
-    // Settings snippet for the repository.
+    // The rollout files for the repository (Claude Code's tab first).
     go(&client, "settings").await;
     wait_for_text(&client, "[data-testid='file-text']", "acme/agent-plugins").await;
     screenshot(&format!("settings-{theme}")).await;

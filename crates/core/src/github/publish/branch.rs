@@ -100,6 +100,35 @@ impl Publisher {
         }
     }
 
+    /// Who made commit `commit` of `repo`, when, and where it is on the web.
+    pub async fn read_commit(
+        &self,
+        repo: &MarketplaceRepo,
+        commit: &str,
+    ) -> Result<crate::github::CommitInfo, GithubError> {
+        let step = Step::ReadCommit;
+        let sha = parse_sha(step, Some(commit))?;
+        let reply = self
+            .get(step, &Self::repo_path(repo, &format!("/git/commits/{sha}")))
+            .await?;
+        match reply.status {
+            200 => Ok(crate::github::CommitInfo {
+                sha: sha.to_string(),
+                author: reply.str("/author/name").unwrap_or_default().to_owned(),
+                date: reply.str("/author/date").unwrap_or_default().to_owned(),
+                message: reply
+                    .str("/message")
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                url: reply.str("/html_url").unwrap_or_default().to_owned(),
+            }),
+            _ => Err(refused(step, &reply)),
+        }
+    }
+
     pub(super) async fn read_commit_tree(
         &self,
         repo: &MarketplaceRepo,
