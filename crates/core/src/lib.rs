@@ -29,6 +29,7 @@ pub mod names;
 pub mod org;
 pub mod platform;
 pub mod preview;
+pub mod privacy;
 pub mod render;
 pub mod secrets;
 pub mod sensitive;

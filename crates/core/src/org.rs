@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::domain::{Email, OrgName, PluginSlug, ProjectSlug, ServerUrl};
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::privacy::Content;
 
 /// What the admin provides. Nothing here is trusted until [`OrgConfig::validate`] parses it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -24,6 +25,10 @@ pub struct OrgConfig {
     /// Marketplace name; defaults to `<org slug>-gram`.
     #[ts(optional)]
     pub marketplace_name: Option<String>,
+    /// What the hooks send of each event (the privacy level): `full` unless chosen otherwise.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Content>")]
+    pub content: Content,
 }
 
 /// A parsed organisation: every field is safe to render into JSON, Markdown and curl's config.
@@ -34,6 +39,9 @@ pub struct Org {
     pub server: ServerUrl,
     pub project: ProjectSlug,
     pub marketplace_name: PluginSlug,
+    /// What the hooks send of each event (the privacy level; [`Content::Full`] unless the
+    /// admin chose otherwise for this render, export or publish).
+    pub content: Content,
 }
 
 impl OrgConfig {
@@ -65,6 +73,7 @@ impl OrgConfig {
                     server,
                     project,
                     marketplace_name,
+                    content: self.content,
                 })
             }
             _ => Err(problems.into()),
@@ -81,6 +90,12 @@ fn ok_or_note<T>(
 }
 
 impl Org {
+    /// The same org with the hooks sending `content`.
+    pub fn with_content(mut self, content: Content) -> Org {
+        self.content = content;
+        self
+    }
+
     /// Gram's slug of the org name, e.g. `acme-corp`: it names the plugins.
     pub fn slug(&self) -> &str {
         self.name.slug()
@@ -118,6 +133,7 @@ mod tests {
             server_url: "https://app.getgram.ai/".into(),
             project_slug: "default".into(),
             marketplace_name: None,
+            content: Default::default(),
         }
     }
 
@@ -160,6 +176,7 @@ mod tests {
             server_url: "ftp://x".into(),
             project_slug: "a\nb".into(),
             marketplace_name: Some("Bad Name".into()),
+            content: Default::default(),
         }
         .validate()
         .unwrap_err();

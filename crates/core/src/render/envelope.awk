@@ -1,5 +1,6 @@
 # Gram observability hook: Copilot CLI's events as Gram hook.ingest.v1 envelopes.
 # @NOTE@
+# @CONTENT@
 #
 # Run by gram-hook.sh beside it: awk -v event=<event> -v host=<hostname> -v now=<epoch ms>
 # -f gram-envelope.awk, the agent's payload on stdin. POSIX awk, bytes (LC_ALL=C); no other
@@ -39,7 +40,9 @@ BEGIN {
 
 END {
   if (!(event in TYPE)) exit 1
-  if (!read_json(doc)) exit 1
+  # The privacy filter first (below): the envelope is built from what it lets go.
+  doc = privacy_filter(doc)
+  if (doc == "" || !read_json(doc)) exit 1
   envelope()
 }
 

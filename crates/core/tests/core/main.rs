@@ -12,6 +12,7 @@ mod keychain;
 mod opencode;
 mod opencode_spool;
 mod parse;
+mod privacy;
 mod props;
 mod support;
 mod zip_export;
