@@ -585,11 +585,18 @@ case "$1" in
     fi
     host_name
     if [ -n "$live" ]; then
-      out=$(@DECISION_WRITE@ | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      # Gram's answer goes to a file beside the entry and is read back with builtins: one
+      # process fewer than $( … ). The next background sender removes it.
+      ans="${live%.live}.answer"
+      @DECISION_WRITE@ | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" > "$ans" 2>/dev/null
+      rc=$?
+      out= line=
+      { while IFS= read -r line; do out="$out$line$nl"; done; } < "$ans" 2>/dev/null
+      out="$out$line"
     else
       out=$(@DECISION_SEND@ | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      rc=$?
     fi
-    rc=$?
     answered
     r=$?
     if [ "$r" = 0 ]; then
@@ -648,6 +655,17 @@ sweep() {
     [ -e "$f" ] && [ ! -s "$f" ] || continue
     p=${f%.live}; p=${p##*.}
     entry_ok "$f" && ! alive "$p" && gone="$gone ${f##*/}"
+  done
+  # The files decision events read Gram's answer from, once their hook has exited.
+  for f in "$S"/[0-9]*.answer; do
+    case "${f##*/}" in
+      *[!0-9a-z.-]*) continue ;;
+      ???????????????????-????????????????????????????????.*.answer) ;;
+      *) continue ;;
+    esac
+    [ -f "$f" ] && [ ! -h "$f" ] && [ -O "$f" ] || continue
+    p=${f%.answer}; p=${p##*.}
+    alive "$p" || gone="$gone ${f##*/}"
   done
   [ -n "$gone" ] || return 0
   set -f
