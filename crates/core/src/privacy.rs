@@ -420,7 +420,8 @@ const AWK_FILTER: &str = include_str!("render/privacy_filter.awk");
 /// The pattern table and OpenCode's metadata policy as JavaScript: the generated block of the
 /// OpenCode module (between its `privacy table` marks; a test keeps the module's copy equal).
 pub fn js_table() -> String {
-    let mut out = String::from("const PATTERNS = [\n");
+    let mut out =
+        String::from("/** @type {Array<[string, number, RegExp]>} */\nconst PATTERNS = [\n");
     for p in PATTERNS {
         out.push_str(&format!(
             "  [\"{}\", {}, /{}/g],\n",

@@ -96,6 +96,7 @@ function readSettings() {
 // no raw event), scrubbed too. The table is generated from gram-admin's pattern table (the same
 // one the hook script's awk filter is rendered from); do not edit it here.
 // --- privacy table
+/** @type {Array<[string, number, RegExp]>} */
 const PATTERNS = [
   ["private_key", 0, /\-\-\-\-\-BEGIN[A-Z ]*PRIVATE KEY\-\-\-\-\-[A-Za-z0-9+\/= \n\r]*(\-\-\-\-\-END[A-Z ]*PRIVATE KEY\-\-\-\-\-)?/g],
   ["jwt", 0, /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g],
