@@ -11,6 +11,8 @@ const base = {
   platform: "claude",
   endpoint: "https://gram.acme.test/rpc/hooks.claude",
   event: "Notification",
+  content: "metadata",
+  sent: '{"hook_event_name":"Notification","session_id":"gram-admin-check-1","notification_type":"gram-admin-check"}',
 } as const;
 
 const ok: CheckHookResult = {
@@ -78,6 +80,22 @@ describe("the check hook screen", () => {
     expect(screen.getByTestId("check-latency").textContent).toBe("42 ms");
     expect(screen.getByTestId("check-answer").textContent).toBe("{}");
     expect(screen.getByTestId("check-explanation").textContent).toBe(ok.explanation);
+    // The exact body the test event sent, after the privacy filter.
+    expect(screen.getByTestId("check-sent").textContent).toBe(ok.sent);
+  });
+
+  it("sends at the privacy level chosen for the project", async () => {
+    vi.mocked(tauri.checkHook).mockResolvedValue(ok);
+    app.content = "metadata";
+    render(CheckHookScreen, { go: () => {} });
+    await fireEvent.click(screen.getByTestId("send-check"));
+    await waitFor(() => screen.getByTestId("check-result"));
+    expect(tauri.checkHook).toHaveBeenCalledWith(
+      expect.objectContaining({ project_slug: "default", content: "metadata" }),
+      "claude",
+      null,
+    );
+    app.content = "full";
   });
 
   it("shows a 401 as a refused key with what to do, and clears the pasted key", async () => {

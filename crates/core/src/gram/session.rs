@@ -198,6 +198,9 @@ pub struct Settings {
     /// The project slug hook events go to, when the admin chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The privacy level chosen per project (slug → level); a project not named is `full`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub content: std::collections::BTreeMap<String, crate::privacy::Content>,
 }
 
 /// `$XDG_CONFIG_HOME/gram-admin/config.json`, else `~/.config/gram-admin/config.json`.
@@ -348,14 +351,22 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("gram-admin/config.json");
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
-        let s = Settings {
+        let mut s = Settings {
             project: Some("default".into()),
+            ..Settings::default()
         };
         s.save(&path).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "{\n  \"project\": \"default\"\n}\n"
         );
+        assert_eq!(Settings::load(&path).unwrap(), s);
+        s.content
+            .insert("default".into(), crate::privacy::Content::Metadata);
+        s.save(&path).unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"content\": {\n    \"default\": \"metadata\"\n  }"));
         assert_eq!(Settings::load(&path).unwrap(), s);
     }
 }
