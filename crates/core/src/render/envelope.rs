@@ -5,8 +5,9 @@
 //! (its `IngestHookResult`) is read by the hook's decision filter, like every agent's
 //! (`copilot_decision.awk` on `json_reader.awk`). No binary: a teammate can read all of it.
 //!
-//! The awk program is a JSON reader as well as a writer: it checks the payload against JSON's
-//! grammar without recursion (any nesting), copies values token by token without decoding them,
+//! The awk program reads the payload with the hook's one JSON reader (`json_reader.awk`, which it
+//! carries, with the privacy filter that runs first), checks the tokens against JSON's grammar
+//! without recursion (any nesting), copies values token by token without decoding them,
 //! and leaves out any field that no JSON reader Gram runs would take (a lone surrogate escape,
 //! bytes that are not UTF-8, a number out of a double's range, nesting deeper than
 //! [`MAX_DEPTH`]). So the envelope is always JSON the contract accepts, or nothing is sent.
