@@ -387,11 +387,16 @@ pub fn ere_prefilter() -> String {
 /// The privacy filter's awk functions for `platform` at `content` (see its head): the pattern
 /// table and the agent's policy rendered into `privacy_filter.awk`. Needs the JSON reader.
 pub fn awk_filter(platform: Platform, content: Content) -> String {
+    // Dynamic regexes (strings), compiled only when a string passes the prefilter: a regex
+    // literal would be compiled each time the hook starts awk.
     let mut patterns = String::new();
-    for p in PATTERNS {
+    let mut regexes = String::new();
+    for (i, p) in PATTERNS.iter().enumerate() {
+        let re = ere(p).replace(r"\/", "/");
+        assert!(!re.contains('"') && !re.contains(r"\\"), "{re}");
+        regexes.push_str(&format!("  privacy_re[{i}] = \"{re}\"\n"));
         patterns.push_str(&format!(
-            "  o = \"\"; while (match(s, /{}/)) {{ o = o substr(s, 1, RSTART - 1{}) \"{}\"; s = substr(s, RSTART + RLENGTH) }}; s = o s\n",
-            ere(p),
+            "  o = \"\"; while (match(s, privacy_re[{i}])) {{ o = o substr(s, 1, RSTART - 1{}) \"{}\"; s = substr(s, RSTART + RLENGTH) }}; s = o s\n",
             match kept_prefix(p) {
                 0 => String::new(),
                 n => format!(" + {n}"),
@@ -399,7 +404,7 @@ pub fn awk_filter(platform: Platform, content: Content) -> String {
             mark(p)
         ));
     }
-    let mut lines = String::new();
+    let mut lines = regexes;
     if let Some(policy) = policy(platform, content) {
         for k in policy.keep {
             lines.push_str(&format!("  privacy_keep[\"{k}\"] = 1\n"));
