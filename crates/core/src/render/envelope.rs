@@ -187,7 +187,9 @@ impl ScriptParts {
                 functions: SCRIPT_FUNCTIONS,
                 decision: "    to_envelope\n",
                 hung_keep: "printf '%s' \"$ev\"",
-                decision_write: "printf '%s' \"$ev\" | tee \"$live\" 2>/dev/null",
+                // The envelope is in memory: written ahead with the shell's own printf (no
+                // tee), then piped to curl.
+                decision_write: "{ printf '%s' \"$ev\" > \"$live\"; } 2>/dev/null || { rm -f \"$live\"; live=; }\n      printf '%s' \"$ev\"",
                 decision_send: "printf '%s' \"$ev\"",
                 read_event: "  to_envelope\n",
             }),
