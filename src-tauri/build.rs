@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "gram_sign_in_window",
     "gram_sign_out",
     "gram_choose_project",
+    "content_level",
+    "set_content_level",
     "list_app_keys",
     "revoke_app_key",
     "retire_keys",

@@ -14,6 +14,7 @@ use gram_admin_core::github::Cancel;
 use gram_admin_core::gram::ApiKey;
 use gram_admin_core::preview::PreviewFile;
 use gram_admin_core::render::rollout::Channel;
+use gram_admin_core::privacy::Content;
 use gram_admin_core::{
     FeaturePlugin, HooksKey, MarketplaceRepo, OrgConfig, Platform, PlatformInfo, ProjectSlug,
     Sensitive, ServerUrl,
@@ -119,6 +120,24 @@ pub async fn gram_choose_project(
 ) -> Result<GramAccount, AppError> {
     let slug = ProjectSlug::parse(&slug)?;
     Ok(session::choose_project(state.ctx(), &slug).await?)
+}
+
+/// The privacy level last chosen for `project`'s plugins (`full` when never).
+#[tauri::command]
+pub fn content_level(state: State<'_, AppState>, project: String) -> Result<Content, AppError> {
+    let project = ProjectSlug::parse(&project)?;
+    Ok(session::content_for(state.ctx(), &project))
+}
+
+/// Remembers the privacy level chosen for `project`'s plugins.
+#[tauri::command]
+pub fn set_content_level(
+    state: State<'_, AppState>,
+    project: String,
+    content: Content,
+) -> Result<(), AppError> {
+    let project = ProjectSlug::parse(&project)?;
+    Ok(session::remember_content(state.ctx(), &project, content)?)
 }
 
 /// The hooks keys gram-admin minted in the organization, newest first.

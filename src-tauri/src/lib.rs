@@ -30,6 +30,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::gram_sign_in_window,
         commands::gram_sign_out,
         commands::gram_choose_project,
+        commands::content_level,
+        commands::set_content_level,
         commands::list_app_keys,
         commands::revoke_app_key,
         commands::retire_keys,

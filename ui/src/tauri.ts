@@ -6,6 +6,7 @@ import type { ApiKey } from "./bindings/ApiKey";
 import type { AppError } from "./bindings/AppError";
 import type { Channel } from "./bindings/Channel";
 import type { CheckHookResult } from "./bindings/CheckHookResult";
+import type { Content } from "./bindings/Content";
 import type { CheckVerdict } from "./bindings/CheckVerdict";
 import type { DeviceCode } from "./bindings/DeviceCode";
 import type { ExportedZip } from "./bindings/ExportedZip";
@@ -132,6 +133,16 @@ export function gramSignOut(): Promise<void> {
 /** The project hook events go to (saved for next time). */
 export function gramChooseProject(slug: string): Promise<GramAccount> {
   return call<GramAccount>("gram_choose_project", { slug });
+}
+
+/** The privacy level last chosen for a project's plugins ("full" when never). */
+export function contentLevel(project: string): Promise<Content> {
+  return call<Content>("content_level", { project });
+}
+
+/** Remembers the privacy level chosen for a project's plugins. */
+export function setContentLevel(project: string, content: Content): Promise<void> {
+  return call<void>("set_content_level", { project, content });
 }
 
 /** The hooks keys gram-admin minted in the organization, newest first. */

@@ -16,6 +16,7 @@ use gram_admin_core::actions::plugins::Plugins;
 use gram_admin_core::actions::{check_hook, preview, Account};
 use gram_admin_core::gram::ZipDestination;
 use gram_admin_core::preview::PreviewFile;
+use gram_admin_core::privacy::Content;
 use gram_admin_core::{
     export, render, Bundle, HooksKey, MarketplaceRepo, MarketplaceSpec, OrgConfig, Platform,
 };
@@ -97,6 +98,11 @@ struct OrgArgs {
     /// Contact email shown as the plugin author and marketplace owner.
     #[arg(long, value_name = "EMAIL")]
     email: Option<String>,
+    /// What the hooks send of each event: `full` (the whole event) or `metadata` (event, session,
+    /// time, cwd, model, tool and MCP names, status and sizes; no prompt, tool input or output,
+    /// assistant text). Credentials are redacted on the device at both levels.
+    #[arg(long, value_name = "LEVEL", default_value = "full")]
+    content: Content,
     #[command(flatten)]
     key: KeyArgs,
 }
@@ -373,6 +379,7 @@ fn check_hook_command(args: CheckHookArgs) -> Result<()> {
             result.event,
             result.endpoint
         )?;
+        writeln!(stdout, "sent ({}): {}", result.content, result.sent)?;
         match result.status {
             Some(status) => writeln!(stdout, "status:  {status}")?,
             None => writeln!(stdout, "status:  no answer")?,
@@ -431,6 +438,7 @@ fn org_config(args: &OrgArgs, marketplace_name: Option<String>) -> OrgConfig {
         server_url: args.server.clone().unwrap_or_default(),
         project_slug: args.project.clone().unwrap_or_default(),
         marketplace_name,
+        content: args.content,
     }
 }
 

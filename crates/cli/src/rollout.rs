@@ -46,6 +46,8 @@ pub fn rollout(args: RolloutArgs) -> Result<()> {
         project: args.project,
         server: args.server,
         email: None,
+        // A rollout file names the marketplace, not what its hooks send.
+        content: Default::default(),
         key: KeyArgs {
             key_file: None,
             placeholder_key: false,

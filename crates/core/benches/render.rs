@@ -14,6 +14,7 @@ fn org() -> gram_admin_core::Org {
         server_url: "https://app.getgram.ai".into(),
         project_slug: "default".into(),
         marketplace_name: None,
+        content: Default::default(),
     }
     .validate()
     .expect("valid org")

@@ -83,6 +83,10 @@ pub struct CheckHookResult {
     pub endpoint: String,
     /// The synthetic event's name (`Notification`, `notification.reported`, …).
     pub event: String,
+    /// The plugin's privacy level the event was filtered at.
+    pub content: crate::privacy::Content,
+    /// The exact body sent, after the privacy filter (what the teammate's hook sends).
+    pub sent: String,
     /// Gram's HTTP status, if it answered.
     pub status: Option<u16>,
     /// Request time as curl measured it (whole wall time when there was no answer).
@@ -157,6 +161,18 @@ pub fn check_hook(
             )
         }
     };
+    // What the teammate's hook would send of it at the plugin's privacy level.
+    let body = {
+        let value: Value = serde_json::from_slice(&body).expect("the check event is JSON");
+        let sent = match platform.info().shape {
+            Shape::Package(package) if package.adapter().is_none() => {
+                crate::privacy::filter(platform, org.content, &value)
+            }
+            // Envelopes (Copilot's hook, OpenCode's module) at the envelope's level.
+            _ => crate::privacy::filter_envelope(org.content, &value),
+        };
+        serde_json::to_vec(&sent).expect("JSON")
+    };
     let proxy = crate::net::env_proxy_for(&endpoint);
     let trust = match &org.ca {
         Some(_) => format!(
@@ -201,6 +217,8 @@ pub fn check_hook(
         platform,
         endpoint,
         event,
+        content: org.content,
+        sent: scrub(&String::from_utf8_lossy(&body)),
         status,
         latency_ms,
         answer,

@@ -31,6 +31,7 @@ pub mod net;
 pub mod org;
 pub mod platform;
 pub mod preview;
+pub mod privacy;
 pub mod render;
 pub mod secrets;
 pub mod sensitive;

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::domain::{Email, OrgName, PluginSlug, ProjectSlug, ServerUrl};
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::privacy::Content;
 
 /// What the admin provides. Nothing here is trusted until [`OrgConfig::validate`] parses it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -24,6 +25,10 @@ pub struct OrgConfig {
     /// Marketplace name; defaults to `<org slug>-gram`.
     #[ts(optional)]
     pub marketplace_name: Option<String>,
+    /// What the hooks send of each event (the privacy level): `full` unless chosen otherwise.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Content>")]
+    pub content: Content,
 }
 
 /// A parsed organisation: every field is safe to render into JSON, Markdown and curl's config.
@@ -38,6 +43,9 @@ pub struct Org {
     /// gram-admin itself trusts ([`crate::net::Network::ca_pem`]); rendered as
     /// `hooks/gram-ca.pem` (OpenCode: `plugin/gram-ca.pem`). `None`: the system's store.
     pub ca: Option<String>,
+    /// What the hooks send of each event (the privacy level; [`Content::Full`] unless the
+    /// admin chose otherwise for this render, export or publish).
+    pub content: Content,
 }
 
 impl OrgConfig {
@@ -70,6 +78,7 @@ impl OrgConfig {
                     project,
                     marketplace_name,
                     ca: None,
+                    content: self.content,
                 })
             }
             _ => Err(problems.into()),
@@ -86,6 +95,12 @@ fn ok_or_note<T>(
 }
 
 impl Org {
+    /// The same org with the hooks sending `content`.
+    pub fn with_content(mut self, content: Content) -> Org {
+        self.content = content;
+        self
+    }
+
     /// Gram's slug of the org name, e.g. `acme-corp`: it names the plugins.
     pub fn slug(&self) -> &str {
         self.name.slug()
@@ -123,6 +138,7 @@ mod tests {
             server_url: "https://app.getgram.ai/".into(),
             project_slug: "default".into(),
             marketplace_name: None,
+            content: Default::default(),
         }
     }
 
@@ -165,6 +181,7 @@ mod tests {
             server_url: "ftp://x".into(),
             project_slug: "a\nb".into(),
             marketplace_name: Some("Bad Name".into()),
+            content: Default::default(),
         }
         .validate()
         .unwrap_err();

@@ -26,6 +26,7 @@ pub fn acme_config(server: &str) -> OrgConfig {
         server_url: server.into(),
         project_slug: "default".into(),
         marketplace_name: None,
+        content: Default::default(),
     }
 }
 

@@ -239,3 +239,51 @@ fn download_mints_a_key_the_zip_carries_and_keys_can_revoke_it() {
             .expect_err("not ours");
     assert_eq!(err["code"], "remote", "{err}");
 }
+
+#[test]
+fn the_privacy_level_is_remembered_per_project_and_reaches_the_preview() {
+    let d = desk();
+    let level = |project: &str| {
+        d.ui.invoke("content_level", json!({ "project": project }))
+            .expect("level")
+    };
+    assert_eq!(level("default"), "full", "never chosen: full");
+    d.ui.invoke(
+        "set_content_level",
+        json!({ "project": "default", "content": "metadata" }),
+    )
+    .expect("saved");
+    assert_eq!(level("default"), "metadata");
+    assert_eq!(level("other"), "full", "per project");
+    let settings = std::fs::read_to_string(d.dir.path().join("config.json")).expect("settings");
+    assert!(settings.contains("\"metadata\""), "{settings}");
+    let err =
+        d.ui.invoke(
+            "set_content_level",
+            json!({ "project": "default", "content": "everything" }),
+        )
+        .expect_err("not a level");
+    assert!(err.to_string().contains("everything"), "{err}");
+    // The level rides on the config every command takes: the preview's script names it.
+    let files =
+        d.ui.invoke(
+            "preview_plugin",
+            json!({ "config": {
+                "org_name": "Acme Corp", "server_url": "https://app.getgram.ai",
+                "project_slug": "default", "content": "metadata",
+            }, "platform": "claude" }),
+        )
+        .expect("preview");
+    let script = files
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == "hooks/gram-hook.sh")
+        .expect("script");
+    assert!(
+        script["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("# Privacy level: metadata (")),
+        "{script}"
+    );
+}

@@ -21,5 +21,6 @@ fn config() -> OrgConfig {
         server_url: "https://app.getgram.ai".into(),
         project_slug: "default".into(),
         marketplace_name: None,
+        content: Default::default(),
     }
 }

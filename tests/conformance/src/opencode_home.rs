@@ -63,9 +63,17 @@ impl OpenCodeHome {
     /// Exports the plugin for `server` as the ZIP a teammate receives and extracts it into the
     /// OpenCode config directory, as the README says.
     pub fn install_plugin(&self, server: &str) {
-        let bundle =
-            render::observability_plugin(&fixture_org(server), &test_key(), Platform::OpenCode)
-                .expect("render");
+        self.install_plugin_at(server, gram_admin_core::privacy::Content::Full);
+    }
+
+    /// [`Self::install_plugin`], the plugin at privacy level `content`.
+    pub fn install_plugin_at(&self, server: &str, content: gram_admin_core::privacy::Content) {
+        let bundle = render::observability_plugin(
+            &fixture_org(server).with_content(content),
+            &test_key(),
+            Platform::OpenCode,
+        )
+        .expect("render");
         let bytes = export::zip_bytes(&bundle).expect("zip");
         zip::ZipArchive::new(std::io::Cursor::new(bytes))
             .expect("zip")

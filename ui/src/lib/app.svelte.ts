@@ -2,6 +2,7 @@
 import type { AppError } from "../bindings/AppError";
 import type { GithubStatus } from "../bindings/GithubStatus";
 import type { GramAccount } from "../bindings/GramAccount";
+import type { Content } from "../bindings/Content";
 import type { OrgConfig } from "../bindings/OrgConfig";
 import type { PlatformInfo } from "../bindings/PlatformInfo";
 import type { StepInfo } from "../bindings/StepInfo";
@@ -39,15 +40,17 @@ export const app = $state({
   manual: { org_name: "", project_slug: "", server_url: DEFAULT_SERVER, org_email: "" } as ManualOrg,
   /** `owner/repo` the marketplace is published to, as typed on the Marketplace screen. */
   repository: "",
+  /** What the hooks send (the privacy level), remembered per project in the settings. */
+  content: "full" as Content,
 });
 
 /**
  * The organisation the plugin is rendered for: the Gram account's (organization, server, chosen
  * project) when signed in, else what the admin typed. Null when signed in without a project.
  */
-export function orgConfig(gram: GramView, manual: ManualOrg): OrgConfig | null {
+export function orgConfig(gram: GramView, manual: ManualOrg, content: Content = "full"): OrgConfig | null {
   const email = manual.org_email.trim();
-  const extra = email ? { org_email: email } : {};
+  const extra = { ...(email ? { org_email: email } : {}), ...(content !== "full" ? { content } : {}) };
   if (gram.state === "signed_in") {
     const { account } = gram;
     if (!account.project) return null;

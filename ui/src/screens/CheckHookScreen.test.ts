@@ -13,6 +13,8 @@ const base = {
   event: "Notification",
   trust: "curl's default CA bundle",
   proxy: null,
+  content: "metadata",
+  sent: '{"hook_event_name":"Notification","session_id":"gram-admin-check-1","notification_type":"gram-admin-check"}',
 } as const;
 
 const ok: CheckHookResult = {
@@ -82,6 +84,8 @@ describe("the check hook screen", () => {
     expect(screen.getByTestId("check-explanation").textContent).toBe(ok.explanation);
     expect(screen.getByTestId("check-trust").textContent).toBe("curl's default CA bundle");
     expect(screen.getByTestId("check-proxy").textContent).toBe("none (a direct connection)");
+    // The exact body the test event sent, after the privacy filter.
+    expect(screen.getByTestId("check-sent").textContent).toBe(ok.sent);
   });
 
   it("says which CA and proxy the check used", async () => {
@@ -95,6 +99,20 @@ describe("the check hook screen", () => {
     await waitFor(() => screen.getByTestId("check-result"));
     expect(screen.getByTestId("check-trust").textContent).toContain("hooks/gram-ca.pem");
     expect(screen.getByTestId("check-proxy").textContent).toBe("http://proxy.acme.test:3128 (from HTTPS_PROXY)");
+  });
+
+  it("sends at the privacy level chosen for the project", async () => {
+    vi.mocked(tauri.checkHook).mockResolvedValue(ok);
+    app.content = "metadata";
+    render(CheckHookScreen, { go: () => {} });
+    await fireEvent.click(screen.getByTestId("send-check"));
+    await waitFor(() => screen.getByTestId("check-result"));
+    expect(tauri.checkHook).toHaveBeenCalledWith(
+      expect.objectContaining({ project_slug: "default", content: "metadata" }),
+      "claude",
+      null,
+    );
+    app.content = "full";
   });
 
   it("shows a 401 as a refused key with what to do, and clears the pasted key", async () => {

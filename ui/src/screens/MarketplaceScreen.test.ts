@@ -15,6 +15,8 @@ vi.mock("../tauri", () => ({
   cancelPublish: vi.fn(),
   githubOpenPage: vi.fn(),
   onPublishEvent: vi.fn(async () => () => {}),
+  contentLevel: vi.fn(async () => "full"),
+  setContentLevel: vi.fn(async () => {}),
 }));
 const tauri = await import("../tauri");
 

@@ -11,6 +11,8 @@ vi.mock("../tauri", () => ({
   exportPluginZip: vi.fn(),
   onExportStep: vi.fn(async () => () => {}),
   gramChooseProject: vi.fn(),
+  contentLevel: vi.fn(async () => "full"),
+  setContentLevel: vi.fn(async () => {}),
 }));
 const tauri = await import("../tauri");
 
@@ -48,6 +50,30 @@ describe("the observability plugin screen", () => {
     await fireEvent.click(screen.getByText("gram-hook.curlrc"));
     expect(screen.getByTestId("file-text").textContent).toContain("gram_local_00000…");
     expect(document.body.textContent).not.toContain(FULL);
+  });
+
+  it("loads the privacy level remembered for the project, and a new choice is saved and previewed", async () => {
+    vi.mocked(tauri.contentLevel).mockResolvedValue("metadata");
+    render(PluginScreen, { go: () => {} });
+    await waitFor(() => expect(tauri.contentLevel).toHaveBeenCalledWith("default"));
+    await waitFor(() => expect((screen.getByTestId("content-metadata") as HTMLInputElement).checked).toBe(true));
+    await waitFor(() =>
+      expect(tauri.previewPlugin).toHaveBeenLastCalledWith(
+        expect.objectContaining({ project_slug: "default", content: "metadata" }),
+        "claude",
+        false,
+      ),
+    );
+    await fireEvent.click(screen.getByTestId("content-full"));
+    expect(tauri.setContentLevel).toHaveBeenCalledWith("default", "full");
+    await waitFor(() =>
+      expect(tauri.previewPlugin).toHaveBeenLastCalledWith(
+        { org_name: "Acme Corp", project_slug: "default", server_url: "https://app.getgram.ai" },
+        "claude",
+        false,
+      ),
+    );
+    vi.mocked(tauri.contentLevel).mockResolvedValue("full");
   });
 
   it("reveals the key on request and masks it again, keeping the file selected", async () => {

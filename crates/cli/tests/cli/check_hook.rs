@@ -27,7 +27,10 @@ fn stable(stdout: &str) -> String {
         .lines()
         .map(|l| match l.strip_prefix("latency: ") {
             Some(rest) if rest.ends_with(" ms") => "latency: _ ms".to_owned(),
-            _ => l.to_owned(),
+            _ => match l.split_once("): {") {
+                Some((level, _)) if l.starts_with("sent (") => format!("{level}): _"),
+                _ => l.to_owned(),
+            },
         })
         .map(|l| l + "\n")
         .collect()
@@ -45,6 +48,7 @@ fn an_accepted_event_exits_0_and_gram_got_the_hooks_request() {
         stable(&run.stdout),
         format!(
             "Sent a Claude Code test event (Notification) to {url}/rpc/hooks.claude\n\
+             sent (full): _\n\
              status:  200\n\
              latency: _ ms\n\
              trust:   curl's default CA bundle\n\
@@ -56,6 +60,13 @@ fn an_accepted_event_exits_0_and_gram_got_the_hooks_request() {
     );
     let requests = gram.requests();
     assert_eq!(requests.len(), 1);
+    // The body shown is the body sent, after the privacy filter.
+    let shown = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("sent (full): "))
+        .expect("the body sent");
+    assert_eq!(shown.as_bytes(), requests[0].body.as_slice());
     assert_eq!(
         requests[0].header("Gram-Key"),
         Some(test_key_text().as_str())

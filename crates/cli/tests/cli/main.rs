@@ -100,6 +100,71 @@ fn render_writes_the_flat_plugin_with_modes_for_every_platform() {
 }
 
 #[test]
+fn content_metadata_is_named_in_the_script_the_description_and_the_readme() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = key_file(tmp.path());
+    for (content, script_line) in [
+        (None, "# Privacy level: full ("),
+        (Some("full"), "# Privacy level: full ("),
+        (Some("metadata"), "# Privacy level: metadata ("),
+    ] {
+        let out = tmp.path().join(content.unwrap_or("default"));
+        let mut args = vec!["render", "--platform", "claude"];
+        args.extend(org_args(key.to_str().expect("utf-8")));
+        args.extend(content.map(|c| ["--content", c]).into_iter().flatten());
+        args.extend(["--out", out.to_str().expect("utf-8")]);
+        let run = gram_admin(&args);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let script = std::fs::read_to_string(out.join("hooks/gram-hook.sh")).expect("script");
+        assert!(
+            script.lines().any(|l| l.starts_with(script_line)),
+            "{content:?}"
+        );
+        let manifest =
+            std::fs::read_to_string(out.join(".claude-plugin/plugin.json")).expect("manifest");
+        assert!(
+            manifest.contains(&script_line[2..script_line.len() - 2]),
+            "{manifest}"
+        );
+    }
+    let plugins = tmp.path().join("plugins.json");
+    std::fs::write(
+        &plugins,
+        r#"{"plugins": [{"name": "Payments", "slug": "payments", "description": "Payment tools",
+            "servers": [{"display_name": "Ledger", "mcp_url": "https://app.getgram.ai/mcp/acme-ledger", "public": false}]}]}"#,
+    )
+    .expect("plugins");
+    let market = tmp.path().join("market");
+    let mut args = vec!["marketplace", "render", "--content", "metadata"];
+    args.extend(org_args(key.to_str().expect("utf-8")));
+    args.extend(["--plugins", plugins.to_str().expect("utf-8")]);
+    args.extend(["--out", market.to_str().expect("utf-8")]);
+    let run = gram_admin(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let readme = std::fs::read_to_string(market.join("README.md")).expect("README");
+    assert!(readme.contains("Privacy level **metadata**"), "{readme}");
+    let script = std::fs::read_to_string(market.join("acme-corp-observability/hooks/gram-hook.sh"))
+        .or_else(|_| {
+            std::fs::read_dir(&market)
+                .expect("dir")
+                .flatten()
+                .map(|e| e.path().join("hooks/gram-hook.sh"))
+                .find(|p| p.is_file())
+                .map(std::fs::read_to_string)
+                .expect("an observability plugin")
+        })
+        .expect("script");
+    assert!(script.contains("# Privacy level: metadata ("));
+    let run = gram_admin(&["render", "--platform", "claude", "--content", "everything"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("full") && run.stderr.contains("metadata"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn export_writes_a_private_zip_and_json_lists_the_files() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = key_file(tmp.path());

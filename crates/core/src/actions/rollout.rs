@@ -101,6 +101,7 @@ mod tests {
             server_url: "https://app.getgram.ai".into(),
             project_slug: "default".into(),
             marketplace_name: None,
+            content: Default::default(),
         }
         .validate()
         .unwrap()

@@ -123,3 +123,26 @@ pub async fn choose_project(ctx: &Context, slug: &ProjectSlug) -> Result<GramAcc
     ctx.save_settings(&settings)?;
     view(ctx, &account)
 }
+
+/// The privacy level the admin chose for `project`'s plugins last time (`full` when never).
+pub fn content_for(ctx: &Context, project: &ProjectSlug) -> crate::privacy::Content {
+    ctx.settings()
+        .content
+        .get(project.as_str())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Remembers `content` as `project`'s privacy level (in the plain settings: it is no secret).
+pub fn remember_content(
+    ctx: &Context,
+    project: &ProjectSlug,
+    content: crate::privacy::Content,
+) -> Result<(), Error> {
+    let mut settings = ctx.settings();
+    settings
+        .content
+        .insert(project.as_str().to_owned(), content);
+    ctx.save_settings(&settings)?;
+    Ok(())
+}

@@ -208,6 +208,9 @@ pub struct Settings {
     /// Keys a rotation replaced, to be revoked once due (ids and dates: nothing secret).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retiring: Vec<crate::actions::keys::RetiringKey>,
+    /// The privacy level chosen per project (slug → level); a project not named is `full`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub content: std::collections::BTreeMap<String, crate::privacy::Content>,
 }
 
 /// `$XDG_CONFIG_HOME/gram-admin/config.json`, else `~/.config/gram-admin/config.json`.
@@ -378,5 +381,13 @@ mod tests {
             "{\n  \"project\": \"default\",\n  \"ca_file\": \"/etc/acme/ca.pem\"\n}\n"
         );
         assert_eq!(Settings::load(&path).unwrap(), with_ca);
+        let mut s = with_ca;
+        s.content
+            .insert("default".into(), crate::privacy::Content::Metadata);
+        s.save(&path).unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"content\": {\n    \"default\": \"metadata\"\n  }"));
+        assert_eq!(Settings::load(&path).unwrap(), s);
     }
 }

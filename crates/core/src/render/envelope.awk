@@ -1,16 +1,16 @@
 # Gram observability hook: Copilot CLI's events as Gram hook.ingest.v1 envelopes.
 # @NOTE@
+# @CONTENT@
 #
 # Run by gram-hook.sh beside it: awk -v event=<event> -v host=<hostname> -v now=<epoch ms>
 # -f gram-envelope.awk, the agent's payload on stdin. POSIX awk, bytes (LC_ALL=C); no other
 # program. It prints one envelope, or nothing and exits 1 when stdin is not exactly one JSON
 # object (so nothing is sent). Gram's answer is read by the hook's decision filter, not here.
 #
-# The reader: it splits the text at every quote, joins the pieces of escaped quotes back into
-# strings, cuts what lies between strings at every bracket, brace, colon and comma, and checks
-# the tokens in order against JSON's grammar with a stack of open brackets (no recursion: any
-# nesting is fine). Values are copied into the envelope token by token, never decoded, so what
-# is copied is exactly what was checked. A string with a bad escape, a lone surrogate, a control
+# The reader: the hook's one JSON reader (json_reader.awk, below) splits the text into tokens;
+# this program checks them in order against JSON's grammar with a stack of open brackets (no
+# recursion: any nesting is fine) and what each value may hold. Values are copied into the
+# envelope token by token, never decoded, so what is copied is exactly what was checked. A string with a bad escape, a lone surrogate, a control
 # character or bytes that are not UTF-8, a number a double cannot hold, or a value nested deeper
 # than @MAX_DEPTH@ levels is valid for no JSON reader Gram runs: the field holding it is left out
 # of the envelope (and so is the raw payload), the rest is sent.
@@ -39,7 +39,9 @@ BEGIN {
 
 END {
   if (!(event in TYPE)) exit 1
-  if (!read_json(doc)) exit 1
+  # The privacy filter first (below): the envelope is built from what it lets go.
+  doc = privacy_filter(doc)
+  if (doc == "" || !read_json(doc)) exit 1
   envelope()
 }
 
@@ -91,46 +93,26 @@ function number_ok(s,   mant, e, i, whole, frac, mag) {
   return (mant "e" e) + 0 <= 1.7976931348623157e308
 }
 
-# Splits doc into tokens: NT of them; TOK[k] is the token, or "\"" for a string whose text is
-# pieces A[k]..B[k] of P (joined by quotes). Then checks them. 1 when doc is one JSON object.
-function read_json(doc,   n, q, i, j, k, m, t, part, parts, esc) {
-  n = split(doc, P, /"/)   # a regex: BWK awk also splits at newlines on a one-character string
-  NT = 0
-  i = 1
-  while (i <= n) {
-    # Outside strings: piece i.
-    part = P[i]
-    gsub(/[][{}:,]/, " & ", part)
-    m = split(part, parts, /[ \t\n\r]+/)
-    for (j = 1; j <= m; j++) if (parts[j] != "") TOK[++NT] = parts[j]
-    if (i == n) break
-    # A string: from piece i+1 up to the first piece not ending in an odd run of backslashes.
-    j = i + 1
-    while (j < n && odd_backslashes(P[j])) j++
-    if (j >= n) return 0          # no closing quote
-    TOK[++NT] = "\""; A[NT] = i + 1; B[NT] = j
-    i = j + 1
+# Reads doc with the hook's one JSON reader (json_reader.awk, below) and takes its tokens: NT
+# of them; TOK[k] is the token, or "\"" for a string whose text (as written, escapes kept) is
+# STR[k]. Then checks them. 1 when doc is one JSON object.
+function read_json(doc,   k) {
+  json_keep = 1
+  json_max_depth = 1
+  if (!json_read(doc)) return 0
+  NT = json_n
+  for (k = 1; k <= NT; k++) {
+    TOK[k] = json_tk[k]
+    if (TOK[k] == "\"") STR[k] = json_unplace(json_ts[k])
   }
   return parse()
 }
 
-function odd_backslashes(s,   r) {
-  if (!match(s, /\\+$/)) return 0
-  return RLENGTH % 2
-}
-
 # Checks the string token k; 1 when its text may be copied.
-function token_string_ok(k,   p, s) {
-  for (p = A[k]; p <= B[k]; p++) {
-    s = P[p]
-    if (p < B[k]) s = substr(s, 1, length(s) - 1)   # its backslash escapes the next quote
-    if (!string_ok(s)) return 0
-  }
-  return 1
-}
+function token_string_ok(k) { return string_ok(STR[k]) }
 
 # The text of string token k when it has no escaped quote (keys, short values); else "".
-function raw_text(k) { return A[k] == B[k] ? P[A[k]] : "" }
+function raw_text(k) { return index(STR[k], "\\\"") ? "" : STR[k] }
 
 # The grammar, token by token. Records the top-level members (VS/VE[key]: first and last token;
 # BAD[key]: left out) and the members of top-level objects ("key.inner").
@@ -199,11 +181,8 @@ function is_string(key) { return has(key) && TOK[VS[key]] == "\"" && VS[key] == 
 # Prints tokens a..b as JSON (compact).
 function emit(a, b,   k, p) {
   for (k = a; k <= b; k++) {
-    if (TOK[k] == "\"") {
-      printf "\""
-      for (p = A[k]; p < B[k]; p++) printf "%s\"", P[p]
-      printf "%s\"", P[B[k]]
-    } else printf "%s", TOK[k]
+    if (TOK[k] == "\"") printf "\"%s\"", STR[k]
+    else printf "%s", TOK[k]
   }
 }
 function emit_key(key) { emit(VS[key], VE[key]) }

@@ -5,15 +5,17 @@
 //! (its `IngestHookResult`) is read by the hook's decision filter, like every agent's
 //! (`copilot_decision.awk` on `json_reader.awk`). No binary: a teammate can read all of it.
 //!
-//! The awk program is a JSON reader as well as a writer: it checks the payload against JSON's
-//! grammar without recursion (any nesting), copies values token by token without decoding them,
+//! The awk program reads the payload with the hook's one JSON reader (`json_reader.awk`, which it
+//! carries, with the privacy filter that runs first), checks the tokens against JSON's grammar
+//! without recursion (any nesting), copies values token by token without decoding them,
 //! and leaves out any field that no JSON reader Gram runs would take (a lone surrogate escape,
 //! bytes that are not UTF-8, a number out of a double's range, nesting deeper than
 //! [`MAX_DEPTH`]). So the envelope is always JSON the contract accepts, or nothing is sent.
 //! The property tests (`crates/core/tests/core/envelope.rs`) run it in mawk, gawk, BWK awk and
 //! busybox awk against hostile input and check every envelope with serde_json and the contract.
 
-use crate::platform::{Delivery, Package};
+use crate::platform::{Delivery, Package, Platform};
+use crate::privacy::Content;
 
 /// Where the program lives in the observability plugin, beside the hook script.
 pub const ENVELOPE_PATH: &str = "hooks/gram-envelope.awk";
@@ -112,7 +114,7 @@ pub const COPILOT_EVENT_TYPES: &[EventType] = &[
 ];
 
 /// The awk program for `adapter`, rendered from [`COPILOT_EVENT_TYPES`].
-pub fn envelope_program(adapter: &str) -> String {
+pub fn envelope_program(adapter: &str, content: Content) -> String {
     let mut types = String::new();
     let mut comment = String::new();
     for r in COPILOT_EVENT_TYPES {
@@ -125,14 +127,21 @@ pub fn envelope_program(adapter: &str) -> String {
             r.event, r.event_type, r.data
         ));
     }
-    PROGRAM
+    let program = PROGRAM
         .replace("@NOTE@", super::GENERATOR_NOTE)
+        .replace("@CONTENT@", content.sentence())
         .replace("@TABLE_COMMENT@\n", &comment)
         .replace("@EVENT_TYPES@\n", &types)
         .replace("@MAX_DEPTH@", &MAX_DEPTH.to_string())
         .replace("@RAW_MAX@", &RAW_MAX_BYTES.to_string())
         .replace("@ADAPTER_VERSION@", ADAPTER_VERSION)
-        .replace("@ADAPTER@", adapter)
+        .replace("@ADAPTER@", adapter);
+    // The privacy filter and the JSON reader it runs on, with their comments.
+    format!(
+        "{program}\n{}\n{}",
+        crate::privacy::awk_filter(Platform::Copilot, content),
+        super::hook_script::JSON_READER_AWK
+    )
 }
 
 const PROGRAM: &str = include_str!("envelope.awk");
@@ -148,8 +157,10 @@ pub(crate) struct ScriptParts {
     pub decision: &'static str,
     /// What writes the event to the spool when a decision event does not wait.
     pub hung_keep: &'static str,
-    /// What the decision path's `tee`/`curl` read from, as a pipeline's head.
-    pub decision_input: &'static str,
+    /// The decision path's pipeline head that writes the spool entry `$live` and feeds curl.
+    pub decision_write: &'static str,
+    /// The decision path's pipeline head that feeds curl when nothing is kept.
+    pub decision_send: &'static str,
     /// How `capture` (the background path) reads the event into `$ev`.
     pub read_event: &'static str,
 }
@@ -159,9 +170,10 @@ impl Default for ScriptParts {
         ScriptParts {
             functions: "",
             decision: "",
-            hung_keep: "cat",
-            decision_input: "",
-            read_event: "  ev=$(cat; echo .)\n  ev=${ev%.}\n",
+            hung_keep: "awk \"$privacy_filter\" 2>/dev/null",
+            decision_write: "GRAM_LIVE=$live awk \"$privacy_filter\" 2>/dev/null",
+            decision_send: "awk \"$privacy_filter\" 2>/dev/null",
+            read_event: "  ev=$(awk \"$privacy_filter\" 2>/dev/null) || exit 0\n",
         }
     }
 }
@@ -175,7 +187,10 @@ impl ScriptParts {
                 functions: SCRIPT_FUNCTIONS,
                 decision: "    to_envelope\n",
                 hung_keep: "printf '%s' \"$ev\"",
-                decision_input: "printf '%s' \"$ev\" | ",
+                // The envelope is in memory: written ahead with the shell's own printf (no
+                // tee), then piped to curl.
+                decision_write: "{ printf '%s' \"$ev\" > \"$live\"; } 2>/dev/null || { rm -f \"$live\"; live=; }\n      printf '%s' \"$ev\"",
+                decision_send: "printf '%s' \"$ev\"",
                 read_event: "  to_envelope\n",
             }),
         }

@@ -45,7 +45,7 @@
 //!   agent's plugin data directory (`CLAUDE_PLUGIN_DATA`), else `$XDG_STATE_HOME` or
 //!   `~/.local/state`, under `gram-hooks/`; relative paths are ignored, as the XDG spec says).
 //!   While it is being sent, `.<pid>.live`: a sender writes `<time>-<bytes>-<token>.<pid>.live`;
-//!   a decision event's is `<time>-<token>.<pid>.live`, written by `tee` on the way to curl and
+//!   a decision event's is `<time>-<token>.<pid>.live`, written by the privacy filter on the way to curl and
 //!   emptied (a shell builtin) once Gram took it, then removed by the next background sender.
 //!   A 2xx or a definitive 4xx settles it; anything else keeps it (401, 408, 429, 5xx, no
 //!   answer). The next successful send starts one drain (lock: `drain.lock`, a dead or
@@ -66,17 +66,24 @@
 //! - **The curl config is private**: mode 0600 in the ZIP and a rendered directory; git keeps
 //!   only 0644, so the script runs `chmod go-rwx` on it the first time a copy of it runs
 //!   (mark: `.curlrc-private` in the spool, newer than the config).
+//! - **Privacy** (issue #19): every event goes through the privacy filter before it is sent or
+//!   kept ([`privacy_program`]: awk, on the same JSON reader; see [`crate::privacy`]). At every
+//!   level credentials become `[redacted:<kind>]`; at `metadata` only the agent's metadata fields
+//!   go. An event that is not one JSON value is neither sent nor kept. The level is in the
+//!   script's header. Copilot's envelope program runs the same filter before it builds the
+//!   envelope.
 //! - **Fail-open**: every path exits 0 — never 2, which Claude reads as "block" — whether
 //!   curl is missing, Gram is down, slow, or answers an error.
 //! - **Cheap** (the hook-cost benchmark measures it). On Linux, before the hook returns: a
 //!   non-decision event costs one `sh`, the two forks of `$( … &)`, `setsid` and a second `sh`
 //!   (which reads `/proc/uptime` and lets go); everything else happens after. A decision event
-//!   Gram answers costs one `sh`, the fork of `$( … )` and `tee` + `curl` (the awk reader only
+//!   Gram answers costs one `sh`, the fork of `$( … )` and the privacy filter (awk) + `curl` (the awk reader only
 //!   when the answer could deny); the first one per boot also `date` and `mv` (the clock),
 //!   the first one per spool `ls`, the first per copy of the config `chmod`.
 
 use crate::key::HooksKey;
 use crate::org::Org;
+use crate::privacy::Content;
 
 use super::Platform;
 
@@ -175,11 +182,17 @@ pub fn spool_name(org: &Org, platform: Platform) -> String {
 ///
 /// It is POSIX `sh`, not bash: on Debian and Ubuntu `sh` (dash) starts several times faster
 /// than bash, which is most of what a hook costs the agent besides curl itself.
-pub fn hook_script(platform: Platform) -> String {
+pub fn hook_script(platform: Platform, content: Content) -> String {
     let package = platform
         .package()
         .expect("the hook script is rendered for package agents");
     let envelope = super::envelope::ScriptParts::for_package(package);
+    // Copilot's envelope program filters the payload itself (it is in the same awk process).
+    let privacy = if envelope.is_some() {
+        String::new()
+    } else {
+        format!("privacy_filter='{}'\n", privacy_program(platform, content))
+    };
     let filter = if envelope.is_some() {
         copilot_decision_filter()
     } else {
@@ -190,9 +203,11 @@ pub fn hook_script(platform: Platform) -> String {
         .replace("@ENVELOPE_FUNCTIONS@", envelope.functions)
         .replace("@ENVELOPE_DECISION@", envelope.decision)
         .replace("@HUNG_KEEP@", envelope.hung_keep)
-        .replace("@DECISION_INPUT@", envelope.decision_input)
+        .replace("@DECISION_WRITE@", envelope.decision_write)
+        .replace("@DECISION_SEND@", envelope.decision_send)
         .replace("@READ_EVENT@", envelope.read_event)
         .replace("@PLATFORM_NAME@", platform.display_name())
+        .replace("@CONTENT@", content.sentence())
         .replace("@NOTE@", super::GENERATOR_NOTE)
         .replace("@DECISION_EVENTS@", &platform.decision_events().join("|"))
         .replace("@DECISION_MAX@", &decision_max_seconds())
@@ -207,8 +222,9 @@ pub fn hook_script(platform: Platform) -> String {
         .replace("@ORPHAN_AGE@", &(12 * BACKGROUND_MAX_SECONDS).to_string())
         .replace("@BATCH@", "50")
         .replace("@AGENT@", platform.id())
-        // Last: the reader's text is not searched for placeholders.
+        // Last: the readers' text is not searched for placeholders.
         .replace("@DECISION_FILTER@", &filter)
+        .replace("@PRIVACY_FILTER@\n", &privacy)
 }
 
 /// The JSON reader every awk program in the hook script builds on (see its head).
@@ -232,6 +248,26 @@ pub fn copilot_decision_filter() -> String {
     one_program(COPILOT_DECISION_AWK)
 }
 
+/// The privacy filter as the script holds it ([`crate::privacy`]): reads the event on stdin,
+/// prints it filtered, and writes it to the file `GRAM_LIVE` names first (the write-ahead spool
+/// entry) when set; prints nothing and exits 1 when the event is not one JSON value.
+pub fn privacy_program(platform: Platform, content: Content) -> String {
+    one_program(&format!(
+        "{PRIVACY_MAIN}{}",
+        crate::privacy::awk_filter(platform, content)
+    ))
+}
+
+const PRIVACY_MAIN: &str = r#"{ doc = (NR == 1) ? $0 : doc "\n" $0 }
+END {
+  o = privacy_filter(doc)
+  if (o == "") exit 1
+  live = ENVIRON["GRAM_LIVE"]
+  if (live != "") { printf "%s", o > live; close(live) }
+  printf "%s", o
+}
+"#;
+
 fn one_program(filter: &str) -> String {
     let mut program = String::new();
     for line in filter.lines().chain(JSON_READER_AWK.lines()) {
@@ -251,6 +287,7 @@ fn one_program(filter: &str) -> String {
 const SCRIPT: &str = r#"#!/bin/sh
 # Gram observability hook for @PLATFORM_NAME@.
 # @NOTE@
+# @CONTENT@
 #
 # Forwards the agent's hook event (JSON on stdin) to Gram. Usage: sh gram-hook.sh <EventName>
 # - Endpoint and API key are in gram-hook.curlrc beside this script: curl reads them from
@@ -528,9 +565,10 @@ relay() {
   GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
 }
 @ENVELOPE_FUNCTIONS@
-# A decision event (@DECISION_EVENTS@): sent from stdin and written ahead to the spool on the
-# way (tee), Gram's answer awaited for at most @DECISION_MAX@ s. No process but tee and curl
-# starts when Gram answers (the reader only for an answer that could deny). It comes before what
+@PRIVACY_FILTER@
+# A decision event (@DECISION_EVENTS@): sent from stdin, filtered and written ahead to the spool
+# on the way (the privacy filter writes the entry), Gram's answer awaited for at most
+# @DECISION_MAX@ s. No process but the filter (awk) and curl starts when Gram answers (the reader only for an answer that could deny). It comes before what
 # only the background paths need, so sh never reads that for it.
 case "$1" in
   --deliver|--drain|--drain-quietly) ;;
@@ -553,11 +591,18 @@ case "$1" in
     fi
     host_name
     if [ -n "$live" ]; then
-      out=$(@DECISION_INPUT@tee "$live" 2>/dev/null | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      # Gram's answer goes to a file beside the entry and is read back with builtins: one
+      # process fewer than $( … ). The next background sender removes it.
+      ans="${live%.live}.answer"
+      @DECISION_WRITE@ | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ -H "Idempotency-Key: $tok" ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" > "$ans" 2>/dev/null
+      rc=$?
+      out= line=
+      { while IFS= read -r line; do out="$out$line$nl"; done; } < "$ans" 2>/dev/null
+      out="$out$line"
     else
-      out=$(@DECISION_INPUT@curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      out=$(@DECISION_SEND@ | curl -q --config "$config" --data-binary @- --max-time @DECISION_MAX@ ${tok:+-H} ${tok:+"Idempotency-Key: $tok"} ${host:+-H} ${host:+"X-Gram-Hook-Hostname: $host"} -w "$nl%{http_code}" 2>/dev/null)
+      rc=$?
     fi
-    rc=$?
     answered
     r=$?
     if [ "$r" = 0 ]; then
@@ -616,6 +661,17 @@ sweep() {
     [ -e "$f" ] && [ ! -s "$f" ] || continue
     p=${f%.live}; p=${p##*.}
     entry_ok "$f" && ! alive "$p" && gone="$gone ${f##*/}"
+  done
+  # The files decision events read Gram's answer from, once their hook has exited.
+  for f in "$S"/[0-9]*.answer; do
+    case "${f##*/}" in
+      *[!0-9a-z.-]*) continue ;;
+      ???????????????????-????????????????????????????????.*.answer) ;;
+      *) continue ;;
+    esac
+    [ -f "$f" ] && [ ! -h "$f" ] && [ -O "$f" ] || continue
+    p=${f%.answer}; p=${p##*.}
+    alive "$p" || gone="$gone ${f##*/}"
   done
   [ -n "$gone" ] || return 0
   set -f
@@ -827,7 +883,7 @@ mod tests {
             };
             assert!(!program.contains('\''), "a ' would end the shell word");
             assert!(!program.contains('#'), "comments stay in the sources");
-            let script = hook_script(platform);
+            let script = hook_script(platform, Content::Full);
             assert!(script.contains(&format!("decision_filter='{program}'")));
             assert!(!script.contains("@DECISION_FILTER@") && !script.contains("@AGENT@"));
         }

@@ -16,11 +16,16 @@
 # into JSON that strict readers accept: no lone surrogate escapes, only valid UTF-8 (on an awk
 # that reads bytes; where awk reads characters, only ASCII).
 #
+# With json_keep set, it also keeps every token in order, for filters that copy the text:
+# json_n of them; json_tk[k] is a structural character, a literal or number, or "\"" for a
+# string whose content (placeholders in, see below) is json_ts[k]; json_tkey[k] is 1 for a key.
+#
 # Placeholders: the reader turns \\ into \001 and \" into \002 before it splits the text at the
 # remaining quotes; no valid JSON holds those bytes raw.
 
 function json_read(text,    s, parts, np, i, seg, toks, nt, j, t, k) {
   split("", json_type); split("", json_raw)
+  json_n = 0
   if (!json_ready) json_init()
   # Raw control characters are never valid (JSON's whitespace is checked below).
   if (text ~ /[\001-\010\013\014\016-\037]/) return 0
@@ -61,6 +66,11 @@ function json_init(    i) {
 # One token: a structural character, a literal or number, or (t = "\"") a string whose content,
 # with placeholders, is s.
 function json_token(t, s,    raw, key, p) {
+  if (json_keep) {
+    json_tk[++json_n] = t
+    json_ts[json_n] = s
+    json_tkey[json_n] = t == "\"" && (json_state == "key" || json_state == "key or end")
+  }
   if (t == "\"") {
     if (s ~ /[\t\r\n]/) return 0
     raw = s
@@ -155,14 +165,21 @@ function json_forget(path,    p, prefix) {
 }
 
 # The placeholders back to the escapes they stand for.
-function json_unplace(s,    n, a, i, out) {
-  n = split(s, a, "\001")
-  out = a[1]
-  for (i = 2; i <= n; i++) out = out "\\\\" a[i]
-  n = split(out, a, "\002")
-  out = a[1]
-  for (i = 2; i <= n; i++) out = out "\\\"" a[i]
-  return out
+function json_unplace(s,    n, a) {
+  if (index(s, "\001")) { n = split(s, a, "\001"); s = json_join(a, n, "\\\\") }
+  if (index(s, "\002")) { n = split(s, a, "\002"); s = json_join(a, n, "\\\"") }
+  return s
+}
+
+# a[1] sep a[2] sep ... a[n], joined pairwise (a string of many pieces is copied log n times,
+# not n times). Overwrites a.
+function json_join(a, n, sep,    i, m) {
+  while (n > 1) {
+    m = 0
+    for (i = 1; i <= n; i += 2) a[++m] = (i < n) ? a[i] sep a[i + 1] : a[i]
+    n = m
+  }
+  return a[1]
 }
 
 # A key, decoded where exact. s has placeholders.

@@ -150,8 +150,9 @@ pub fn marketplace_for(org: &Org, key: &HooksKey, spec: &MarketplaceSpec) -> Res
 
 fn observability_description(org: &Org) -> String {
     format!(
-        "Required. Reports your agent's hook events to {}'s Gram project.",
-        org.name.as_str()
+        "Required. Reports your agent's hook events to {}'s Gram project. {}",
+        org.name.as_str(),
+        org.content.short()
     )
 }
 
@@ -164,6 +165,7 @@ fn readme(org: &Org, market: &Marketplace) -> String {
     [
         readme_intro(org),
         readme_required(org),
+        readme_collected(org),
         readme_plugins(org, market),
         readme_install(org, market, &repo),
         readme_update(org),
@@ -218,6 +220,44 @@ fn readme_required(org: &Org) -> String {
 `{}` so the team can see agent activity. It never blocks your agent when Gram is unreachable.\n",
         either(&required, "or"),
         escape_inline(org.project.as_str()).replace('`', "'")
+    );
+    w
+}
+
+/// "What is collected": the privacy level the observability plugins send at, what leaves a
+/// teammate's machine and what never does.
+fn readme_collected(org: &Org) -> String {
+    use crate::privacy::{Content, PATTERNS};
+    let mut w = String::new();
+    let _ = writeln!(
+        w,
+        "## What is collected
+"
+    );
+    let level = match org.content {
+        Content::Full => {
+            "Privacy level **full**: each hook event is sent whole — prompts, tool input and output, \
+assistant messages, session and tool names, timings."
+        }
+        Content::Metadata => {
+            "Privacy level **metadata**: only what an event is, not what it says — event name, session id, \
+timestamps, working directory, model, tool and MCP server/tool names, exit status and sizes. \
+No prompt text, no tool input or output, no assistant or thinking text, no transcript contents leave your machine."
+        }
+    };
+    let _ = writeln!(w, "{level}\n");
+    let kinds: Vec<String> = PATTERNS
+        .iter()
+        .map(|p| p.what)
+        .filter(|w| !w.is_empty())
+        .map(escape_inline)
+        .collect();
+    let _ = writeln!(
+        w,
+        "At every level, values that look like credentials are replaced by `[redacted:<kind>]` on your machine, \
+before anything is sent or kept for a resend: {}. The level is chosen by your admin when the plugin is published; \
+each plugin's hook script says it in its first lines.\n",
+        kinds.join("; ")
     );
     w
 }

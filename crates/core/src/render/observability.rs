@@ -31,7 +31,7 @@ fn hook_script_plugin(
     let mut bundle = Bundle::new();
     bundle.insert(
         HOOK_SCRIPT_PATH,
-        hook_script(platform),
+        hook_script(platform, org.content),
         FileMode::Executable,
     )?;
     // It holds the key: readable by the teammate alone once unzipped or rendered.
@@ -48,7 +48,7 @@ fn hook_script_plugin(
     if let Some(adapter) = package.adapter() {
         bundle.insert(
             super::envelope::ENVELOPE_PATH,
-            super::envelope::envelope_program(adapter),
+            super::envelope::envelope_program(adapter, org.content),
             FileMode::Regular,
         )?;
     }
@@ -61,9 +61,10 @@ fn hook_script_plugin(
     let name = platform.observability_plugin_name(org.slug());
     let display_name = format!("{} Observability", org.name.as_str());
     let description = format!(
-        "Reports {}'s hook events to {}'s Gram project so the team can see agent activity.",
+        "Reports {}'s hook events to {}'s Gram project so the team can see agent activity. {}",
         platform.display_name(),
-        org.name.as_str()
+        org.name.as_str(),
+        org.content.short()
     );
     let short_description = format!(
         "Reports agent activity to {}'s Gram project.",

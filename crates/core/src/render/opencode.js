@@ -68,7 +68,7 @@ const DRAIN_LOCK_STALE_MS = 3600 * 1000;
 const DRAIN_LOCK_FRESH_MS = 10 * 1000;
 
 /**
- * @typedef {{ endpoint: string, project: string, key: string, spool: string, ca?: string }} Settings
+ * @typedef {{ endpoint: string, project: string, key: string, spool: string, content: string, ca?: string }} Settings
  * @typedef {Record<string, any>} Json
  * @typedef {{ token: string, envelope: Json, spooled: boolean }} Pending
  * @typedef {{ status: number, body: Json | null } | null} Outcome
@@ -88,11 +88,89 @@ function readSettings() {
     } catch {
       delete data.ca;
     }
+    // The privacy level: full unless the data file says otherwise; a word it does not know
+    // sends the least.
+    data.content = data.content === undefined || data.content === "full" ? "full" : "metadata";
     return data;
   } catch {
     return null;
   }
 }
+
+// --- privacy begin: what leaves the machine (issue #19). Every envelope goes through privacy()
+// before it is sent or kept in the spool. At full every string is scrubbed: each credential the
+// pattern table knows becomes [redacted:<kind>]. At metadata only the members the table keeps
+// go (session, event, tool names and status, usage: no prompt, message, tool input or output,
+// no raw event), scrubbed too. The table is generated from gram-admin's pattern table (the same
+// one the hook script's awk filter is rendered from); do not edit it here.
+// --- privacy table
+/** @type {Array<[string, number, RegExp]>} */
+const PATTERNS = [
+  ["private_key", 0, /\-\-\-\-\-BEGIN[A-Z ]*PRIVATE KEY\-\-\-\-\-[A-Za-z0-9+\/= \n\r]*(\-\-\-\-\-END[A-Z ]*PRIVATE KEY\-\-\-\-\-)?/g],
+  ["jwt", 0, /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g],
+  ["aws_access_key", 0, /(AKIA|ASIA)[0-9A-Z]{16,}/g],
+  ["github_token", 0, /(ghp_|gho_|ghu_|ghs_|ghr_)[A-Za-z0-9]{36,}/g],
+  ["github_token", 0, /github_pat_[A-Za-z0-9_]{22,}/g],
+  ["gitlab_token", 0, /glpat\-[A-Za-z0-9_-]{20,}/g],
+  ["slack_token", 0, /(xoxb\-|xoxp\-|xoxa\-|xoxr\-|xoxs\-|xoxo\-)[A-Za-z0-9-]{10,}/g],
+  ["gram_key", 0, /gram_[a-z]{1,}_[0-9a-f]{64,}/g],
+  ["bearer", 7, /(Bearer |bearer )[A-Za-z0-9._~+\/=-]{8,}/g],
+  ["password", 9, /(password=|Password=|PASSWORD=)[A-Za-z0-9!#$%*+.\/:=?@^_~-]{1,}/g],
+  ["password", 7, /(passwd=|PASSWD=)[A-Za-z0-9!#$%*+.\/:=?@^_~-]{1,}/g],
+  ["token", 6, /(token=|Token=|TOKEN=)[A-Za-z0-9!#$%*+.\/:=?@^_~-]{1,}/g],
+  ["secret", 7, /(secret=|SECRET=)[A-Za-z0-9!#$%*+.\/:=?@^_~-]{1,}/g],
+];
+const METADATA_KEEP = new Set(["schema_version", "source", "session", "event", "data.tool_call.name", "data.tool_call.status", "data.tool_call.permission_type", "data.mcp", "data.usage", "data.notification.type", "data.skill"]);
+const METADATA_OPEN = new Set(["data", "data.tool_call", "data.notification"]);
+// --- privacy table end
+
+/** Every credential the table knows in text, replaced by [redacted:<kind>].
+ * @param {string} text @returns {string} */
+function scrub(text) {
+  for (const [kind, keep, re] of PATTERNS) {
+    re.lastIndex = 0;
+    if (!re.test(text)) continue;
+    re.lastIndex = 0;
+    text = text.replace(re, (m) => m.slice(0, keep) + `[redacted:${kind}]`);
+  }
+  return text;
+}
+
+/** @param {unknown} value @returns {unknown} */
+function scrubValue(value) {
+  if (typeof value === "string") return scrub(value);
+  if (Array.isArray(value)) return value.map(scrubValue);
+  if (value && typeof value === "object") {
+    /** @type {Json} */
+    const out = Object.create(null);
+    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v);
+    return out;
+  }
+  return value;
+}
+
+/** The members of object the metadata table keeps (paths below prefix).
+ * @param {Json} object @param {string} prefix @returns {Json} */
+function keepMembers(object, prefix) {
+  /** @type {Json} */
+  const out = Object.create(null);
+  for (const [k, v] of Object.entries(object)) {
+    const path = prefix + k;
+    if (METADATA_KEEP.has(path)) out[k] = scrubValue(v);
+    else if (METADATA_OPEN.has(path) && v && typeof v === "object" && !Array.isArray(v)) {
+      out[k] = keepMembers(v, `${path}.`);
+    }
+  }
+  return out;
+}
+
+/** The envelope as it may leave the machine at level content ("full" or "metadata").
+ * @param {unknown} envelope @param {string} content @returns {Json} */
+function privacy(envelope, content) {
+  if (content === "full") return /** @type {Json} */ (scrubValue(envelope));
+  return envelope && typeof envelope === "object" && !Array.isArray(envelope) ? keepMembers(envelope, "") : {};
+}
+// --- privacy end
 
 /** @param {unknown} value @returns {unknown} */
 function capped(value) {
@@ -374,6 +452,7 @@ function client(settings) {
   /** Queues one envelope; resolves with Gram's answer once sent.
    * @param {Json} envelope @returns {Promise<Outcome>} */
   function send(envelope) {
+    envelope = privacy(envelope, settings.content);
     /** @type {Pending} */
     const p = { token: randomBytes(16).toString("hex"), envelope, spooled: false };
     unsent.add(p);

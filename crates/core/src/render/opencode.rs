@@ -95,6 +95,7 @@ pub fn opencode_plugin(org: &Org, key: &HooksKey) -> Result<Bundle> {
         "project": org.project.as_str(),
         "key": key.expose(),
         "spool": opencode_spool_name(org),
+        "content": org.content.as_str(),
     });
     bundle.insert(OPENCODE_DATA_PATH, json_file(&data), FileMode::Private)?;
     if let Some(ca) = &org.ca {
@@ -172,6 +173,22 @@ mod tests {
         assert_eq!(SPOOL_MAX_BYTES, 64 * 1024 * 1024);
         assert_eq!(SPOOL_MAX_ENTRY_BYTES, 8 * 1024 * 1024);
         assert!(OPENCODE_DATA_PATH.ends_with("/gram-observability.json"));
+    }
+
+    #[test]
+    fn the_modules_privacy_table_is_the_one_generated_from_the_pattern_table() {
+        let start = OPENCODE_MODULE
+            .find("// --- privacy table\n")
+            .expect("the table's start")
+            + "// --- privacy table\n".len();
+        let end = OPENCODE_MODULE
+            .find("// --- privacy table end")
+            .expect("the table's end");
+        assert_eq!(
+            &OPENCODE_MODULE[start..end],
+            crate::privacy::js_table(),
+            "the pattern table changed: paste the right side into opencode.js"
+        );
     }
 
     #[test]

@@ -231,3 +231,47 @@ fn a_tls_failure_is_named() {
     );
     assert_no_key(&result);
 }
+
+#[test]
+fn the_result_holds_the_exact_body_sent_after_the_privacy_filter() {
+    use gram_admin_core::privacy::Content;
+    let gram = GramStandIn::start();
+    for platform in [
+        Platform::Claude,
+        Platform::Cursor,
+        Platform::Codex,
+        Platform::Copilot,
+        Platform::OpenCode,
+    ] {
+        for content in Content::ALL {
+            gram.clear();
+            if matches!(platform, Platform::Copilot | Platform::OpenCode) {
+                gram.expect(
+                    "ingestHookEvent",
+                    Answer::Json(200, json!({ "decision": "allow" })),
+                );
+            }
+            let org = acme_org(&gram.url()).with_content(content);
+            let result = check_hook(&org, &test_key(), platform, TIMEOUT).expect("check");
+            assert_eq!(result.verdict, CheckVerdict::Ok, "{result:?}");
+            assert_eq!(result.content, content);
+            let requests = gram.requests();
+            assert_eq!(requests.len(), 1);
+            assert_eq!(
+                result.sent.as_bytes(),
+                requests[0].body.as_slice(),
+                "{platform:?} {content}: the body shown is the body sent"
+            );
+            // The check's message is text: it goes at full only.
+            assert_eq!(
+                result.sent.contains("Test event from gram-admin"),
+                content == Content::Full,
+                "{platform:?} {content}: {}",
+                result.sent
+            );
+            assert!(result.sent.contains("gram-admin-check-"), "{}", result.sent);
+            assert_no_key(&result);
+        }
+    }
+    assert_eq!(gram.violations(), Vec::<String>::new());
+}

@@ -17,7 +17,8 @@ use gram_admin_core::render::hook_script::{self, HUNG_WINDOW_SECONDS, SPOOL_MAX_
 use gram_admin_core::Platform;
 use gram_admin_testkit::{closed_port, Answer, GramHooks, GramStandIn, HookRequest, HungServer};
 
-use crate::support::{key, plugin, unpack};
+use crate::support::{key, plugin, sent, unpack};
+use gram_admin_core::privacy::Content;
 
 const DELIVERY: Duration = Duration::from_secs(20);
 
@@ -34,8 +35,22 @@ impl Plugin {
     }
 
     pub fn for_platform(server: &str, platform: Platform) -> Self {
+        Self::at_level(server, platform, Content::Full)
+    }
+    /// The plugin for `platform` whose hooks send at privacy level `content`.
+    pub fn at_level(server: &str, platform: Platform, content: Content) -> Self {
         let dir = tempfile::tempdir().expect("tmp");
-        unpack(&plugin(server, platform), &dir.path().join("plugin"));
+        let bundle = if content == Content::Full {
+            plugin(server, platform)
+        } else {
+            gram_admin_core::render::observability_plugin(
+                &crate::support::org(server).with_content(content),
+                &key(),
+                platform,
+            )
+            .expect("render")
+        };
+        unpack(&bundle, &dir.path().join("plugin"));
         if let Some(other) = std::env::var_os("GRAM_HOOK_SCRIPT_UNDER_TEST") {
             let hooks = dir.path().join("plugin/hooks");
             std::fs::copy(other, hooks.join("gram-hook.sh")).expect("script under test");
@@ -416,8 +431,9 @@ fn no_event_is_lost_when_the_hooks_process_group_is_killed_the_moment_it_exits()
         "events lost when the hook's group was killed"
     );
     let stored: BTreeSet<&[u8]> = got.stored().iter().map(|r| r.body.as_slice()).collect();
+    let bodies: Vec<Vec<u8>> = bodies.iter().map(|b| sent(b)).collect();
     let sent: BTreeSet<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
-    assert_eq!(stored, sent, "every event byte for byte");
+    assert!(stored == sent, "every event byte for byte");
     assert_eq!(got.repeats(), 0);
     assert_headers(&got);
     assert_eq!(gram.violations(), Vec::<String>::new());
@@ -595,7 +611,7 @@ fn events_kept_while_gram_is_down_arrive_once_in_order_after_the_next_success() 
         } else {
             CLAUDE_EVENTS[n % 8]
         };
-        assert_eq!(r.body, body(event, n), "byte for byte");
+        assert_eq!(r.body, sent(&body(event, n)), "byte for byte");
     }
     assert!(plugin.wait_kept(0).is_empty());
     assert_eq!(gram.violations(), Vec::<String>::new());
@@ -1007,13 +1023,13 @@ fn spool_files_are_private_and_never_hold_the_key() {
         );
     }
     for path in &kept {
-        // Only the agent's payload: the file is the event, byte for byte.
+        // Only the agent's payload: the file is the event as the privacy filter lets it go.
         let text = std::fs::read(path).expect("read");
         let value: serde_json::Value = serde_json::from_slice(&text).expect("the event");
         let n = value["seq"].as_u64().expect("seq") as usize;
         assert_eq!(
             text,
-            body(value["hook_event_name"].as_str().expect("event"), n)
+            sent(&body(value["hook_event_name"].as_str().expect("event"), n))
         );
     }
 }
@@ -1450,4 +1466,92 @@ fn a_decision_event_gram_took_leaves_nothing_in_the_spool() {
     plugin.settle();
     assert_eq!(plugin.entries(""), Vec::<PathBuf>::new());
     assert_eq!(gram.violations(), Vec::<String>::new());
+}
+
+/// A canary secret and sentence in a prompt and in a tool's output: at `metadata` neither is
+/// kept in the spool nor sent, while the events still arrive with their names and tool names;
+/// at `full` the sentence arrives and the secret as `[redacted:aws_access_key]`. Both paths: a
+/// decision event (written ahead by the filter on its way to curl) and background ones, first
+/// kept while Gram is down, then sent.
+#[test]
+fn nothing_unfiltered_is_ever_kept_or_sent() {
+    const SECRET: &str = "AKIAZQ3DRSTUVWXY2345";
+    const SENTENCE: &str = "the canary sang at midnight";
+    let events = [
+        (
+            "UserPromptSubmit",
+            format!(
+                r#"{{"hook_event_name":"UserPromptSubmit","session_id":"s-9","prompt":"{SENTENCE}: {SECRET}"}}"#
+            ),
+        ),
+        (
+            "PostToolUse",
+            format!(
+                r#"{{"hook_event_name":"PostToolUse","session_id":"s-9","tool_name":"Bash","tool_input":{{"command":"echo {SECRET}"}},"tool_response":{{"stdout":"{SENTENCE}\n{SECRET}\n"}}}}"#
+            ),
+        ),
+    ];
+    for content in Content::ALL {
+        let plugin = Plugin::at_level(&closed_port(), Platform::Claude, content);
+        for (event, body) in &events {
+            plugin.run(event, body.as_bytes());
+        }
+        let kept = plugin.wait_kept(2);
+        assert_eq!(kept.len(), 2, "{content}: both kept while Gram is down");
+        for path in &kept {
+            let text = String::from_utf8(std::fs::read(path).expect("read")).expect("utf-8");
+            assert!(
+                !text.contains(SECRET),
+                "{content}: the secret was spooled: {text}"
+            );
+            assert_eq!(
+                text.contains(SENTENCE),
+                content == Content::Full,
+                "{content}: {text}"
+            );
+        }
+        let gram = GramStandIn::start();
+        plugin.point_at(&gram.url());
+        plugin.run("Stop", br#"{"hook_event_name":"Stop","session_id":"s-9"}"#);
+        let got = wait_stored(&gram, 3);
+        assert_eq!(got.stored().len(), 3, "{content}");
+        let mut names = Vec::new();
+        for r in got.stored() {
+            let text = String::from_utf8(r.body.clone()).expect("utf-8");
+            assert!(
+                !text.contains(SECRET),
+                "{content}: the secret was sent: {text}"
+            );
+            let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            names.push(format!(
+                "{} {}",
+                value["hook_event_name"].as_str().unwrap_or("?"),
+                value["tool_name"].as_str().unwrap_or("-")
+            ));
+            match value["hook_event_name"].as_str() {
+                Some("UserPromptSubmit") if content == Content::Full => assert_eq!(
+                    value["prompt"],
+                    format!("{SENTENCE}: [redacted:aws_access_key]")
+                ),
+                Some("PostToolUse") if content == Content::Full => assert_eq!(
+                    value["tool_response"]["stdout"],
+                    format!("{SENTENCE}\n[redacted:aws_access_key]\n")
+                ),
+                Some(_) if content == Content::Metadata => assert!(
+                    value.get("prompt").is_none()
+                        && value.get("tool_input").is_none()
+                        && value.get("tool_response").is_none(),
+                    "{text}"
+                ),
+                _ => {}
+            }
+        }
+        names.sort();
+        assert_eq!(
+            names,
+            ["PostToolUse Bash", "Stop -", "UserPromptSubmit -"],
+            "{content}: every event arrives, named"
+        );
+        assert_eq!(gram.violations(), Vec::<String>::new());
+    }
 }

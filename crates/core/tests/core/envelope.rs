@@ -34,7 +34,11 @@ static AWKS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
 static PROGRAM: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("gram-envelope.awk");
-    std::fs::write(&path, envelope_program("copilot")).expect("write");
+    std::fs::write(
+        &path,
+        envelope_program("copilot", gram_admin_core::privacy::Content::Full),
+    )
+    .expect("write");
     (dir, path)
 });
 

@@ -8,7 +8,7 @@ use gram_admin_core::{OrgConfig, Platform};
 use gram_admin_testkit::{closed_port, Answer, GramStandIn, HungServer};
 use serde_json::json;
 
-use crate::support::{key, org_config, plugin, run_hook, unpack};
+use crate::support::{key, org_config, plugin, run_hook, sent, unpack};
 
 /// Longest the agent may wait on a decision event when Gram does not answer: the script's own
 /// network bound (1.5 s) plus sh and curl start-up, with room for a loaded 2-core CI machine
@@ -70,7 +70,11 @@ fn hostile_values_arrive_literally_and_nothing_is_executed() {
             Some(project.as_str()),
             "project must arrive literally"
         );
-        assert_eq!(req.body, body, "{event}: body must arrive byte for byte");
+        assert_eq!(
+            req.body,
+            sent(&body),
+            "{event}: body must arrive byte for byte"
+        );
     }
     assert!(
         !pwned.exists() && !dir.join("pwned").exists(),

@@ -13,6 +13,7 @@ mod network;
 mod opencode;
 mod opencode_spool;
 mod parse;
+mod privacy;
 mod props;
 mod rollout;
 mod support;

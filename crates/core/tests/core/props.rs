@@ -161,6 +161,7 @@ proptest! {
             server_url: server,
             project_slug: project,
             marketplace_name: Some(mkt),
+            content: Default::default(),
         };
         match config.validate() {
             Err(err) => refusal_is_clear(&err),
@@ -182,6 +183,7 @@ proptest! {
             server_url: "https://app.getgram.ai".into(),
             project_slug: project,
             marketplace_name: None,
+            content: Default::default(),
         };
         let Ok(org) = config.validate() else { return Ok(()); };
         match render::marketplace_for(&org, &key(), &MarketplaceSpec { plugins, repository: None }) {

@@ -12,6 +12,7 @@ fn acme() -> Org {
         server_url: "https://app.getgram.ai".into(),
         project_slug: "default".into(),
         marketplace_name: None,
+        content: Default::default(),
     }
     .validate()
     .expect("org")

@@ -56,3 +56,9 @@ pub fn run_hook(dir: &Path, event: &str, stdin: &[u8]) -> HookRun {
         elapsed: start.elapsed(),
     }
 }
+
+/// What the hook sends of a compact JSON event that holds no credential: the same text without
+/// the line break after it (the privacy filter prints the event's tokens, nothing between them).
+pub fn sent(body: &[u8]) -> Vec<u8> {
+    body.strip_suffix(b"\n").unwrap_or(body).to_vec()
+}

@@ -13,9 +13,10 @@ use gram_admin_testkit::{closed_port, Answer, GramStandIn, HookRequest, HungServ
 use serde_json::json;
 
 use crate::support::{
-    agents, counts, event_counts, marketplace, one_session_at_a_time, plugin, unzip_exported,
-    write, DELIVERY, SESSION_LIMIT,
+    agents, assert_canaries, counts, event_counts, marketplace, one_session_at_a_time, plugin,
+    plugin_at, unzip_exported, write, CANARY_SECRET, CANARY_SENTENCE, DELIVERY, SESSION_LIMIT,
 };
+use gram_admin_core::privacy::Content;
 
 const PLUGIN: &str = "acme-corp-observability";
 const MARKETPLACE: &str = "acme-corp-gram";
@@ -169,6 +170,8 @@ enum Install {
     ExportedZip,
     /// `claude plugin marketplace add` + `claude plugin install` from the rendered marketplace.
     Marketplace,
+    /// The exported ZIP of a plugin at a privacy level.
+    ExportedZipAt(Content),
 }
 
 /// A Claude Code session with the plugin installed, ready to run.
@@ -187,6 +190,11 @@ impl Session {
             Install::ExportedZip => {
                 let dir = sandbox.path().join("exported");
                 unzip_exported(&plugin(gram_url, Platform::Claude), &dir);
+                Some(dir)
+            }
+            Install::ExportedZipAt(content) => {
+                let dir = sandbox.path().join("exported");
+                unzip_exported(&plugin_at(gram_url, Platform::Claude, content), &dir);
                 Some(dir)
             }
             Install::Marketplace => {
@@ -492,6 +500,61 @@ fn event_counts_stored(requests: &[HookRequest]) -> std::collections::BTreeMap<S
     use gram_admin_testkit::GramHooks;
     let stored: Vec<HookRequest> = requests.stored().into_iter().cloned().collect();
     event_counts(&stored)
+}
+
+/// Issue #19 in a real session: the prompt and a tool's output carry a canary secret and a
+/// canary sentence. At metadata neither reaches Gram or a spool file, and every event still
+/// arrives with its name (and the tool's); at full the sentence arrives, the secret redacted.
+#[test]
+fn privacy_levels_hold_in_a_real_session() {
+    let _one = one_session_at_a_time();
+    for content in Content::ALL {
+        let gram = GramStandIn::start();
+        let script = vec![
+            Turn::Shell(format!("echo '{CANARY_SENTENCE}' '{CANARY_SECRET}'")),
+            Turn::Text("All done.".into()),
+        ];
+        let Some(session) = Session::new(&gram.url(), Install::ExportedZipAt(content), script)
+        else {
+            return;
+        };
+        let out = session.run(&format!(
+            "{CANARY_SENTENCE}. My key is {CANARY_SECRET}; run the command."
+        ));
+        assert!(out.success(), "{content}: {}", out.describe());
+        let expected = counts(&[
+            ("SessionStart", 1),
+            ("UserPromptSubmit", 1),
+            ("PreToolUse", 1),
+            ("PostToolUse", 1),
+            ("Stop", 1),
+            ("SessionEnd", 1),
+        ]);
+        let got = gram.wait_until(DELIVERY, |r| event_counts(r) == expected);
+        assert_eq!(
+            event_counts(&got),
+            expected,
+            "{content}: {}",
+            out.describe()
+        );
+        let bodies: Vec<String> = got
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        for (r, body) in got.iter().zip(&bodies) {
+            if matches!(r.event().as_deref(), Some("PreToolUse" | "PostToolUse")) {
+                let v: serde_json::Value = serde_json::from_str(body).expect("JSON");
+                assert_eq!(v["tool_name"], "Bash", "{content}: {body}");
+            }
+        }
+        assert_canaries("claude", content, &bodies, session.sandbox.path());
+        assert_eq!(gram.violations(), Vec::<String>::new(), "{content}");
+        eprintln!(
+            "claude privacy {content}: {} events, session {:.2} s",
+            got.len(),
+            out.elapsed.as_secs_f64()
+        );
+    }
 }
 
 /// Issue 21: a teammate behind the company's TLS-inspecting proxy. Gram is reachable only

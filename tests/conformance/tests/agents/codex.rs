@@ -172,3 +172,76 @@ fn codex_session_delivers(run_no: usize) -> bool {
     );
     true
 }
+
+/// Issue #19 in a real Codex session: the prompt and the tool's output carry a canary secret and
+/// sentence. At metadata neither reaches Gram or a spool file (and every body stays within
+/// Gram's CodexHookPayload: the stand-in checks the contract); at full the sentence arrives, the
+/// secret redacted.
+#[test]
+fn privacy_levels_hold_in_a_real_codex_session() {
+    use crate::support::{assert_canaries, marketplace_at, CANARY_SECRET, CANARY_SENTENCE};
+    use gram_admin_core::privacy::Content;
+    let _one = one_session_at_a_time();
+    for content in Content::ALL {
+        let gram = GramStandIn::start();
+        let sandbox = Sandbox::new();
+        let dir = sandbox.path().join("mkt");
+        write(&marketplace_at(&gram.url(), content), &dir);
+        let Some((add, plugin)) = install(&sandbox, &dir) else {
+            return;
+        };
+        assert!(add.success() && plugin.success(), "{}", plugin.describe());
+        let model = FakeModel::start(
+            Api::OpenAiResponses,
+            vec![
+                Turn::Shell(format!("echo '{CANARY_SENTENCE}' '{CANARY_SECRET}'")),
+                Turn::Text("All done.".into()),
+            ],
+        );
+        let provider = format!("model_providers.fake={{name=\"fake\",base_url=\"{}/v1\",wire_api=\"responses\",env_key=\"FAKE_OPENAI_KEY\"}}", model.url());
+        let prompt = format!("{CANARY_SENTENCE}. My key is {CANARY_SECRET}; run the command.");
+        let mut cmd = codex(&sandbox).expect("installed");
+        cmd.env("FAKE_OPENAI_KEY", "dummy").args([
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-hook-trust",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "-c",
+            "model_provider=fake",
+            "-c",
+            "model=gpt-fake",
+            "-c",
+            &provider,
+            &prompt,
+        ]);
+        let out = run(cmd, SESSION_LIMIT);
+        assert!(out.success(), "{content}: {}", out.describe());
+        let expected = counts(&[
+            ("SessionStart", 1),
+            ("UserPromptSubmit", 1),
+            ("PreToolUse", 1),
+            ("PostToolUse", 1),
+            ("Stop", 1),
+        ]);
+        let got = gram.wait_until(DELIVERY, |r| event_counts(r) == expected);
+        assert_eq!(
+            event_counts(&got),
+            expected,
+            "{content}: {}",
+            out.describe()
+        );
+        let bodies: Vec<String> = got
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        for (r, body) in got.iter().zip(&bodies) {
+            if matches!(r.event().as_deref(), Some("PreToolUse" | "PostToolUse")) {
+                let v: serde_json::Value = serde_json::from_str(body).expect("JSON");
+                assert!(v["tool_name"].is_string(), "{content}: {body}");
+            }
+        }
+        assert_canaries("codex", content, &bodies, sandbox.path());
+        assert_eq!(gram.violations(), Vec::<String>::new(), "{content}");
+        eprintln!("codex privacy {content}: {} events", got.len());
+    }
+}

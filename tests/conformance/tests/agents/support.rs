@@ -64,3 +64,113 @@ pub fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 pub const DELIVERY: Duration = Duration::from_secs(15);
 /// A whole agent session against local fakes takes a few seconds; this only stops a hang.
 pub const SESSION_LIMIT: Duration = Duration::from_secs(120);
+
+/// The canaries of the privacy tests (issue #19): an AWS access key id a teammate pasted and a
+/// tool printed, and a sentence.
+pub const CANARY_SECRET: &str = "AKIAZQ3DRSTUVWXY2345";
+pub const CANARY_SENTENCE: &str = "the canary sang at midnight";
+
+/// The marketplace, its observability plugins at privacy level `content`.
+pub fn marketplace_at(server: &str, content: gram_admin_core::privacy::Content) -> Bundle {
+    render::marketplace_for(
+        &fixture_org(server).with_content(content),
+        &key(),
+        &fixture_spec(server),
+    )
+    .expect("render")
+}
+
+/// The observability plugin at privacy level `content`.
+pub fn plugin_at(
+    server: &str,
+    platform: Platform,
+    content: gram_admin_core::privacy::Content,
+) -> Bundle {
+    render::observability_plugin(&fixture_org(server).with_content(content), &key(), platform)
+        .expect("render")
+}
+
+/// Every spool file the hooks left anywhere under `root` (`*.ev`, `*.live`, `*.answer`, and
+/// OpenCode's `*.ev` in `gram-hooks/`).
+pub fn spool_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                dirs.push(path);
+            } else if kind.is_file() {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let in_spool = path.ancestors().any(|a| {
+                    a.file_name().is_some_and(|n| {
+                        n == "gram-hooks" || n.to_string_lossy().contains(".default.")
+                    })
+                });
+                if in_spool
+                    || ((name.ends_with(".ev")
+                        || name.ends_with(".live")
+                        || name.ends_with(".answer"))
+                        && name.starts_with(|c: char| c.is_ascii_digit()))
+                {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// At `metadata` neither canary reaches Gram (`bodies`) nor any spool file under `root`; at
+/// `full` the sentence reaches Gram and the secret only as `[redacted:aws_access_key]`.
+pub fn assert_canaries(
+    agent: &str,
+    content: gram_admin_core::privacy::Content,
+    bodies: &[String],
+    root: &Path,
+) {
+    use gram_admin_core::privacy::Content;
+    for body in bodies {
+        assert!(
+            !body.contains(CANARY_SECRET),
+            "{agent} {content}: the secret reached Gram: {body}"
+        );
+        if content == Content::Metadata {
+            assert!(
+                !body.contains(CANARY_SENTENCE),
+                "{agent} {content}: the sentence reached Gram: {body}"
+            );
+        }
+    }
+    if content == Content::Full {
+        assert!(
+            bodies.iter().any(|b| b.contains(CANARY_SENTENCE)),
+            "{agent} full: the sentence never arrived"
+        );
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b.contains("[redacted:aws_access_key]")),
+            "{agent} full: the secret never arrived redacted"
+        );
+    }
+    for path in spool_files(root) {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains(CANARY_SECRET),
+            "{agent} {content}: the secret is in {}",
+            path.display()
+        );
+        if content == Content::Metadata {
+            assert!(
+                !text.contains(CANARY_SENTENCE),
+                "{agent} {content}: the sentence is in {}",
+                path.display()
+            );
+        }
+    }
+}

@@ -516,6 +516,123 @@ fn a_subagent_s_events_arrive_with_its_own_session_and_its_parent_s() {
     assert_eq!(gram.violations(), Vec::<String>::new());
 }
 
+/// Issue #19 in a real Copilot CLI session: the prompt and the tool's output carry a canary
+/// secret and sentence. At metadata neither reaches Gram (in any envelope, raw included) nor a
+/// spool file, and the events still arrive with their names and the tool's name; at full the
+/// sentence arrives and the secret only as `[redacted:aws_access_key]`.
+#[test]
+fn privacy_levels_hold_in_a_real_copilot_session() {
+    use gram_admin_core::privacy::Content;
+    const SECRET: &str = "AKIAZQ3DRSTUVWXY2345";
+    const SENTENCE: &str = "the canary sang at midnight";
+    let Some(copilot) = agents::copilot() else {
+        return;
+    };
+    let _one = one_session_at_a_time();
+    for content in Content::ALL {
+        let gram = GramStandIn::start();
+        gram.answer_operation_with("ingestHookEvent", |_| {
+            Answer::Json(200, json!({ "decision": "allow" }))
+        });
+        let git = GitHttpServer::start();
+        let bundle = render::marketplace_for(
+            &fixture_org(&gram.url()).with_content(content),
+            &test_key(),
+            &fixture_spec(&gram.url()),
+        )
+        .expect("render");
+        let dir = tempfile::tempdir().expect("tmp");
+        gram_admin_core::export::write_dir(&bundle, dir.path()).expect("write");
+        let repo = git.publish("agent-plugins", dir.path());
+        let mut home = Home::new(copilot);
+        let model = FakeModel::start(
+            Api::OpenAiChat,
+            vec![
+                Turn::Shell(format!("echo '{SENTENCE}' '{SECRET}'")),
+                Turn::Text("All done.".into()),
+            ],
+        );
+        home.use_model(&model);
+        home.install(&repo);
+        let session = home.session(&format!("{SENTENCE}. My key is {SECRET}; run it."));
+        gram.wait_until(DELIVERY, |r| {
+            envelopes(r)
+                .iter()
+                .any(|e| e["source"]["raw_event_name"] == "sessionEnd")
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let requests = gram.requests();
+        let got = envelopes(&requests);
+        let names = raw_names(&got);
+        for name in [
+            "sessionStart",
+            "userPromptSubmitted",
+            "preToolUse",
+            "postToolUse",
+            "sessionEnd",
+        ] {
+            assert!(
+                names.contains(&name),
+                "{content}: {names:?}\n{}",
+                session.describe()
+            );
+        }
+        for e in &got {
+            if e["event"]["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("tool."))
+            {
+                assert_eq!(e["data"]["tool_call"]["name"], "bash", "{content}: {e}");
+            }
+        }
+        let bodies: Vec<String> = requests
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        for body in &bodies {
+            assert!(
+                !body.contains(SECRET),
+                "{content}: the secret reached Gram: {body}"
+            );
+            if content == Content::Metadata {
+                assert!(!body.contains(SENTENCE), "{content}: {body}");
+            }
+        }
+        if content == Content::Full {
+            assert!(
+                bodies.iter().any(|b| b.contains(SENTENCE)),
+                "full: no sentence"
+            );
+            assert!(
+                bodies
+                    .iter()
+                    .any(|b| b.contains("[redacted:aws_access_key]")),
+                "full: the secret never arrived redacted"
+            );
+        }
+        let mut spool = files(&home.copilot_home().join("plugin-data"), &home.project());
+        spool.extend(files(&home.dir.path().join("state"), &home.project()));
+        for file in spool {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+            assert!(
+                !text.contains(SECRET),
+                "{content}: the secret is in {}",
+                file.display()
+            );
+            if content == Content::Metadata {
+                assert!(
+                    !text.contains(SENTENCE),
+                    "{content}: the sentence is in {}",
+                    file.display()
+                );
+            }
+        }
+        assert_eq!(gram.violations(), Vec::<String>::new(), "{content}");
+        eprintln!("copilot privacy {content}: {} envelopes", got.len());
+    }
+}
+
 /// Zero teammate commands: only `/etc/github-copilot/managed-settings.json` from gram-admin in
 /// place (a private mount namespace: the machine stays untouched) and git's
 /// `url.<loopback>.insteadOf https://github.com/`: the first session installs the package (and

@@ -465,6 +465,91 @@ fn gram_hanging_costs_one_decision_wait_then_fails_open() {
     assert!(hung.accepted() >= 1, "the module did try Gram");
 }
 
+/// Issue #19 in a real OpenCode session: the prompt and the tool's output carry a canary secret
+/// and sentence. At metadata neither reaches Gram nor the spool, and the events still arrive
+/// with their types and the tool's name; at full the sentence arrives, the secret only as
+/// `[redacted:aws_access_key]`.
+#[test]
+fn privacy_levels_hold_in_a_real_opencode_session() {
+    use gram_admin_core::privacy::Content;
+    const SECRET: &str = "AKIAZQ3DRSTUVWXY2345";
+    const SENTENCE: &str = "the canary sang at midnight";
+    let Some(opencode) = opencode() else { return };
+    let _one = one_session_at_a_time();
+    for content in Content::ALL {
+        let gram = GramStandIn::start();
+        allow_all(&gram);
+        let model = FakeModel::start(
+            Api::OpenAiChat,
+            vec![
+                Turn::Shell(format!("echo '{SENTENCE}' '{SECRET}'")),
+                Turn::Text("All done.".into()),
+            ],
+        );
+        let home = Home::new(&model);
+        home.install_plugin_at(&gram.url(), content);
+        home.run(
+            opencode,
+            &format!("{SENTENCE}. My key is {SECRET}; run it."),
+        );
+        let got = gram.wait_until(DELIVERY, |r| {
+            types(r).iter().any(|t| t == "session.updated")
+        });
+        let kinds = types(&got);
+        for kind in [
+            "session.started",
+            "prompt.submitted",
+            "tool.requested",
+            "tool.completed",
+        ] {
+            assert!(kinds.iter().any(|k| k == kind), "{content}: {kinds:?}");
+        }
+        let bodies: Vec<String> = got
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        for (r, body) in got.iter().zip(&bodies) {
+            if event_type(r).starts_with("tool.") {
+                assert_eq!(
+                    r.json().expect("json")["data"]["tool_call"]["name"],
+                    "bash",
+                    "{body}"
+                );
+            }
+            assert!(
+                !body.contains(SECRET),
+                "{content}: the secret reached Gram: {body}"
+            );
+            if content == Content::Metadata {
+                assert!(!body.contains(SENTENCE), "{content}: {body}");
+            }
+        }
+        if content == Content::Full {
+            assert!(
+                bodies.iter().any(|b| b.contains(SENTENCE)),
+                "full: no sentence"
+            );
+            assert!(
+                bodies
+                    .iter()
+                    .any(|b| b.contains("[redacted:aws_access_key]")),
+                "full: the secret never arrived redacted"
+            );
+        }
+        for file in files_under(&home.state().join("gram-hooks")) {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+            assert!(
+                !text.contains(SECRET),
+                "{content}: the secret is in {}",
+                file.display()
+            );
+        }
+        assert_eq!(gram.violations(), Vec::<String>::new(), "{content}");
+        eprintln!("opencode privacy {content}: {} envelopes", got.len());
+    }
+}
+
 /// Issue 21: behind the company's proxy and CA. Gram is reachable only through the CONNECT proxy
 /// (as `gram.test`) with a certificate the company's CA signed; the plugin carries the CA
 /// (`plugin/gram-ca.pem`) and the module hands it to Bun's fetch (`tls: { ca }`); Bun takes the
