@@ -22,6 +22,11 @@ pub const MAX_INLINE_BYTES: usize = 64 * 1024;
 pub const MAX_TREE_REQUEST_BYTES: usize = 768 * 1024;
 /// What one entry of an uploaded blob (by its sha) adds to a tree request, at most.
 const TREE_REF_COST: usize = 400;
+/// What a tree request's body holds besides its entries: `{"tree":[`…`]}` and, for every
+/// request but the first, `"base_tree":"<40 hex>"` (67 bytes; rounded up).
+const TREE_REQUEST_FRAME: usize = 128;
+/// What the entries of one tree request may add up to.
+const TREE_ENTRIES_BUDGET: usize = MAX_TREE_REQUEST_BYTES - TREE_REQUEST_FRAME;
 
 impl Publisher {
     /// Every entry of a tree and its subtrees, in one recursive read; `None` when GitHub cut the
@@ -111,7 +116,7 @@ impl Publisher {
         head_tree: Option<ObjectId>,
     ) -> Result<(), GithubError> {
         let mut parts = tree_parts(bundle, &Held::default());
-        if parts.iter().map(TreePart::cost).sum::<usize>() > MAX_TREE_REQUEST_BYTES {
+        if parts.iter().map(TreePart::cost).sum::<usize>() > TREE_ENTRIES_BUDGET {
             if let Some(tree) = head_tree {
                 let held = self.read_held(repo, tree).await?;
                 parts = tree_parts(bundle, &held);
@@ -121,7 +126,7 @@ impl Publisher {
         let mut used = 0usize;
         for part in &parts {
             let c = part.cost();
-            if used + c > MAX_TREE_REQUEST_BYTES && used > 0 {
+            if used + c > TREE_ENTRIES_BUDGET && used > 0 {
                 requests.push(Vec::new());
                 used = 0;
             }
