@@ -2,8 +2,8 @@
 //! input, call the action, present its outcome.
 
 use gram_admin_core::actions::export::{Export, KeyChoice};
-use gram_admin_core::actions::network::{self, NetworkSettings};
 use gram_admin_core::actions::keys::Retired;
+use gram_admin_core::actions::network::{self, NetworkSettings};
 use gram_admin_core::actions::plugins::Plugins;
 use gram_admin_core::actions::preview::{self as previews, Key};
 use gram_admin_core::actions::rollout::Rollout;
@@ -13,8 +13,8 @@ use gram_admin_core::check_hook::{CheckHookResult, DEFAULT_TIMEOUT};
 use gram_admin_core::github::Cancel;
 use gram_admin_core::gram::ApiKey;
 use gram_admin_core::preview::PreviewFile;
-use gram_admin_core::render::rollout::Channel;
 use gram_admin_core::privacy::Content;
+use gram_admin_core::render::rollout::Channel;
 use gram_admin_core::{
     FeaturePlugin, HooksKey, MarketplaceRepo, OrgConfig, Platform, PlatformInfo, ProjectSlug,
     Sensitive, ServerUrl,
