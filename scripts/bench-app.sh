@@ -157,7 +157,7 @@ read -r pss rss <<<"$(memory "$pid")"
 echo "  start (Observability plugin): PSS ${pss} MB, RSS ${rss} MB"
 # The sidebar's entries, top to bottom (the window is at 0,0: no window manager under Xvfb).
 y=160
-for screen in Connections Marketplace Keys "Check hook" "Settings snippet" "Observability plugin"; do
+for screen in Connections Marketplace Keys "Check hook" "Roll out" "Observability plugin"; do
   [ "$screen" = "Observability plugin" ] && y=88
   xdotool mousemove --window "$win" 100 "$y" click 1
   sleep 2
