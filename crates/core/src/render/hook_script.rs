@@ -29,7 +29,9 @@
 //! - **Other events are handed to a process in a new session** (`setsid`; stock macOS has no
 //!   `setsid`, so `perl`'s `POSIX::setsid`, which macOS ships; with neither, a plain background
 //!   process that ignores SIGHUP/SIGINT). The hook waits, through a pipe, until that process
-//!   has left the hook's process group and noted the time (the event's place in the spool), so
+//!   has left the hook's process group and the time is noted (the event's place in the spool:
+//!   the hook reads the kernel's uptime itself and passes it on; elsewhere the sender asks
+//!   `date` before it lets go), so
 //!   an agent that kills the hook's process group the instant it exits, or exits itself, or
 //!   closes its terminal, loses nothing. Detaching from inside an already-started background child
 //!   instead races the kill and loses most events. Both ends of that handover are at the top of
@@ -75,11 +77,12 @@
 //! - **Fail-open**: every path exits 0 — never 2, which Claude reads as "block" — whether
 //!   curl is missing, Gram is down, slow, or answers an error.
 //! - **Cheap** (the hook-cost benchmark measures it). On Linux, before the hook returns: a
-//!   non-decision event costs one `sh`, the two forks of `$( … &)`, `setsid` and a second `sh`
-//!   (which reads `/proc/uptime` and lets go); everything else happens after. A decision event
-//!   Gram answers costs one `sh`, the fork of `$( … )` and the privacy filter (awk) + `curl` (the awk reader only
-//!   when the answer could deny); the first one per boot also `date` and `mv` (the clock),
-//!   the first one per spool `ls`, the first per copy of the config `chmod`.
+//!   non-decision event costs one `sh` (which reads `/proc/uptime` with a builtin and passes it
+//!   on), the two forks of `$( … &)`, `setsid` (under `LC_ALL=C`: no locale files) and a second
+//!   `sh`, whose first act is to let go; everything else happens after. A decision event Gram
+//!   answers costs one `sh` and the privacy filter (awk) + `curl` (the awk reader, and sh's
+//!   reading of it, only when the answer could deny); the first one per boot also `date` and
+//!   `mv` (the clock), the first one per spool `ls`, the first per copy of the config `chmod`.
 
 use crate::key::HooksKey;
 use crate::org::Org;
@@ -309,10 +312,11 @@ const SCRIPT: &str = r#"#!/bin/sh
 
 case "${1:-}" in
   --deliver)
-    # The sender, started below in a new session: it notes when the event came (the kernel's
-    # uptime, or the clock where there is none) and lets the hook return; all else comes after.
-    up= now=
-    { read -r up _ < /proc/uptime; } 2>/dev/null || now=$(date +%s 2>/dev/null)
+    # The sender, started below in a new session: the hook read the kernel's uptime for it ($3,
+    # when the hook found one); it notes when the event came (else the clock) and lets the hook
+    # return at once. All else comes after.
+    up=${3:-} now=
+    [ -n "$up" ] || { read -r up _ < /proc/uptime; } 2>/dev/null || now=$(date +%s 2>/dev/null)
     exec >/dev/null
     ;;
   --drain-quietly) exec >/dev/null ;;
@@ -320,7 +324,9 @@ case "${1:-}" in
   *)
     # Any other event: handed to a process in its own session (setsid; stock macOS has none, so
     # perl's POSIX::setsid; else a plain background process). The hook waits only until that
-    # process has left the hook's process group and noted the time, through the pipe of $(…).
+    # process has left the hook's process group, through the pipe of $(…). The hook reads the
+    # kernel's uptime itself (a builtin, no process) and hands it over, so the sender lets go
+    # as soon as it starts; LC_ALL=C spares setsid loading the locale (the sender sets it anyway).
     if command -v setsid >/dev/null 2>&1; then
       detach=setsid
     elif command -v perl >/dev/null 2>&1; then
@@ -328,8 +334,10 @@ case "${1:-}" in
     else
       detach=
     fi
+    up=
+    { read -r up _ < /proc/uptime; } 2>/dev/null
     exec 3<&0
-    : "$($detach sh "$0" --deliver "${1:-}" <&3 3<&- 2>/dev/null &)"
+    : "$(LC_ALL=C $detach sh "$0" --deliver "${1:-}" "$up" <&3 3<&- 2>/dev/null &)"
     exit 0
     ;;
 esac
@@ -556,12 +564,9 @@ keep_live() {
   esac
 }
 
-# Gram's answer to a decision event ($out), passed on only if it makes the agent stricter: the
-# JSON object decision_filter rebuilds from it (a deny or a block, and its reason), or nothing.
-# The reader starts only for an answer that could hold one.
+# Gram's answer to a decision event ($out) through decision_filter (event $1), for an answer that
+# could hold a deny or a block (the decision path checks first, so the reader starts only then).
 relay() {
-  [ ${#out} -le 65536 ] || return 0
-  case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) return 0 ;; esac
   GRAM_ANSWER=$out awk -v agent=@AGENT@ -v event="$1" "$decision_filter" 2>/dev/null
 }
 @ENVELOPE_FUNCTIONS@
@@ -605,10 +610,6 @@ case "$1" in
     fi
     answered
     r=$?
-    if [ "$r" = 0 ]; then
-      decision_filter='@DECISION_FILTER@'
-      relay "$1"
-    fi
     if [ -n "$live" ]; then
       case "$r" in
         0) : > "$live"; [ -e "$S/gram-hung" ] && rm -f "$S/gram-hung" ;;
@@ -617,6 +618,20 @@ case "$1" in
       esac
       [ "$r" = 0 ] && backlog && start_drain
     fi
+    # Only an answer that could make the agent stricter goes on to the filter below (so sh
+    # reads that only then): at most 64 KiB, naming deny, block or continue, or with an escape.
+    [ "$r" = 0 ] && [ ${#out} -le 65536 ] || exit 0
+    case "$out" in *deny*|*block*|*continue*|*\\*) ;; *) exit 0 ;; esac
+    ;;
+esac
+
+# Gram's answer to a decision event, passed on only if it makes the agent stricter: the JSON
+# object decision_filter rebuilds from it (a deny or a block, and its reason), or nothing.
+case "$1" in
+  --deliver|--drain|--drain-quietly) ;;
+  *)
+    decision_filter='@DECISION_FILTER@'
+    relay "$1"
     exit 0
     ;;
 esac
@@ -886,6 +901,28 @@ mod tests {
             let script = hook_script(platform, Content::Full);
             assert!(script.contains(&format!("decision_filter='{program}'")));
             assert!(!script.contains("@DECISION_FILTER@") && !script.contains("@AGENT@"));
+        }
+    }
+
+    /// sh reads a whole top-level command before it runs any of it: the decision filter (the
+    /// JSON reader's several KiB) is a command of its own after the decision path, so sh reads
+    /// it only for an answer that could deny, never before curl starts.
+    #[test]
+    fn sh_reads_the_decision_filter_only_for_an_answer_that_could_deny() {
+        for platform in Platform::HOOK_SCRIPT {
+            let script = hook_script(platform, Content::Full);
+            let curl = script.find("| curl -q").expect("the decision path's curl");
+            let filter = script.find("decision_filter='").expect("the filter");
+            assert!(curl < filter, "{platform:?}");
+            let between = &script[curl..filter];
+            assert!(
+                between.contains("\nesac\n"),
+                "{platform:?}: the filter must be in a command after the decision path's"
+            );
+            assert!(
+                between.contains("*continue*|*\\\\*) ;; *) exit 0 ;; esac"),
+                "{platform:?}: only an answer that could deny goes on"
+            );
         }
     }
 

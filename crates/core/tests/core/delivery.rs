@@ -1555,3 +1555,73 @@ fn nothing_unfiltered_is_ever_kept_or_sent() {
         assert_eq!(gram.violations(), Vec::<String>::new());
     }
 }
+
+/// The hook reads the clock for its sender (a builtin, no process) and hands it over, so the
+/// sender lets go of the hook the moment it starts, and the event's place in the spool is the
+/// hook's own reading. `setsid` runs under `LC_ALL=C`, so it loads no locale files first. A
+/// `setsid` on PATH that notes what it was given shows both.
+#[test]
+fn the_hook_reads_the_clock_for_its_sender_and_setsid_loads_no_locale() {
+    let plugin = Plugin::new(&closed_port());
+    let shims = plugin.dir.path().join("shims");
+    std::fs::create_dir(&shims).expect("shims");
+    let log = plugin.dir.path().join("setsid.log");
+    let path = std::env::var("PATH").expect("PATH");
+    let shim = shims.join("setsid");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"${{LC_ALL-unset}}\" $$ \"$@\" > '{}'\nPATH='{path}' exec setsid \"$@\"\n",
+            log.display()
+        ),
+    )
+    .expect("shim");
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut cmd = plugin.command("PostToolUse");
+    cmd.env("PATH", format!("{}:{path}", shims.display()))
+        .env_remove("LC_ALL")
+        .env("LANG", "C.UTF-8");
+    let (out, _) = run_command(cmd, &body("PostToolUse", 1));
+    assert_eq!(out.status.code(), Some(0));
+    let kept = plugin.wait_kept(1);
+    assert_eq!(kept.len(), 1, "the event is kept while Gram is down");
+
+    let noted = std::fs::read_to_string(&log).expect("setsid ran");
+    let noted: Vec<&str> = noted.lines().collect();
+    assert_eq!(noted[0], "C", "setsid runs under LC_ALL=C: {noted:?}");
+    let pid: u32 = noted[1].parse().expect("pid");
+    assert_eq!(
+        noted[2..6],
+        [
+            "sh",
+            plugin.script().to_string_lossy().as_ref(),
+            "--deliver",
+            "PostToolUse"
+        ][..],
+        "{noted:?}"
+    );
+    let up = noted.get(6).copied().unwrap_or_default();
+    let (secs, centis) = up
+        .split_once('.')
+        .unwrap_or_else(|| panic!("the hook hands over the uptime it read: {noted:?}"));
+    assert!(secs.parse::<u64>().is_ok() && centis.len() == 2, "{up:?}");
+
+    // The kept entry's name begins with the hook's reading: boot second (the spool's clock) +
+    // uptime seconds, the centiseconds, then the sender's pid (setsid execs sh in place).
+    let clock = std::fs::read_to_string(plugin.spool().join("clock")).expect("clock");
+    let boot: u64 = clock
+        .split_whitespace()
+        .nth(1)
+        .and_then(|b| b.parse().ok())
+        .expect("boot second");
+    let expected = format!(
+        "{}{centis}{pid:07}-",
+        boot + secs.parse::<u64>().expect("secs")
+    );
+    let name = kept[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with(&expected), "{name} from {expected}");
+}
