@@ -42,8 +42,7 @@ pub fn installed() -> Option<&'static Installed> {
     static INSTALLED: OnceLock<Option<Installed>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            if std::env::var_os(SKIP_ENV).is_some() {
-                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+            if skipped_on_purpose() {
                 return None;
             }
             Some(install())
@@ -85,8 +84,7 @@ pub fn opencode() -> Option<&'static Path> {
     static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            if std::env::var_os(SKIP_ENV).is_some() {
-                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+            if skipped_on_purpose() {
                 return None;
             }
             Some(install_opencode())
@@ -156,8 +154,7 @@ pub fn copilot() -> Option<&'static Path> {
     static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            if std::env::var_os(SKIP_ENV).is_some() {
-                eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+            if skipped_on_purpose() {
                 return None;
             }
             let dir = cache_dir().join("copilot");
@@ -408,4 +405,13 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Whether the real agents are skipped on purpose (`SKIP_ENV`), said loudly each time.
+fn skipped_on_purpose() -> bool {
+    let skipped = std::env::var_os(SKIP_ENV).is_some();
+    if skipped {
+        eprintln!("WARNING: {SKIP_ENV} is set: the real-agent conformance tests are SKIPPED. CI never does this.");
+    }
+    skipped
 }

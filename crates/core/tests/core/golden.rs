@@ -79,15 +79,7 @@ fn codex_plugin_matches_golden() {
 #[test]
 fn copilot_s_root_marketplace_names_its_own_packages_and_the_readme_says_how() {
     let bundle = render::marketplace_for(&org(SERVER), &key(), &spec()).expect("render");
-    let json = |path: &str| -> serde_json::Value {
-        serde_json::from_slice(
-            &bundle
-                .get(path)
-                .unwrap_or_else(|| panic!("{path}"))
-                .contents,
-        )
-        .expect("json")
-    };
+    let json = |path: &str| json_file(&bundle, path);
     let mkt = json("marketplace.json");
     assert_eq!(
         mkt["owner"]["name"], "Acme Corp",
@@ -154,15 +146,7 @@ fn copilot_hooks_avoid_every_layout_trap_and_register_every_event() {
         bundle.get("hooks.json").is_none(),
         "a root hooks.json shadows hooks/hooks.json"
     );
-    let json = |path: &str| -> serde_json::Value {
-        serde_json::from_slice(
-            &bundle
-                .get(path)
-                .unwrap_or_else(|| panic!("{path}"))
-                .contents,
-        )
-        .expect("json")
-    };
+    let json = |path: &str| json_file(&bundle, path);
     let manifest = json("plugin.json");
     assert!(manifest.get("$schema").is_none(), "{manifest}");
     assert_eq!(manifest["name"], "acme-corp-observability-copilot");
@@ -386,4 +370,15 @@ fn feature_plugins_never_send_a_gram_key_to_another_host() {
             .contains("never sends a Gram key to another host"),
         "{err}"
     );
+}
+
+/// The bundle's file at `path`, parsed as JSON (the test fails naming a missing file).
+fn json_file(bundle: &Bundle, path: &str) -> serde_json::Value {
+    serde_json::from_slice(
+        &bundle
+            .get(path)
+            .unwrap_or_else(|| panic!("{path}"))
+            .contents,
+    )
+    .expect("json")
 }
